@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -242,4 +244,17 @@ func (db *DB) Changes(ctx context.Context, code string) ([]*huitong.Change, erro
 		out = append(out, &c)
 	}
 	return out, rows.Err()
+}
+
+// ResourceByName returns the code of the provider's entry with that name
+// (latest version, not withdrawn), or "" when there is none.
+func (tx *Tx) ResourceByName(ctx context.Context, provider, name string) (string, error) {
+	var code string
+	err := tx.QueryRowContext(ctx, `SELECT code FROM resources WHERE provider = ? AND name = ? AND status <> 'withdrawn' ORDER BY code LIMIT 1`, provider, name).Scan(&code)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("store: resource by name: %w", err)
+	}
+	return code, nil
 }
