@@ -288,4 +288,3 @@ func (s *Service) Stats() (published, working int) {
 	defer s.ix.mu.RUnlock()
 	return s.ix.published.Len(), s.ix.working.Len()
 }
-

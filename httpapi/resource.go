@@ -239,4 +239,3 @@ func (s *Server) updateResource(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, s.view(r.Context(), out))
 }
-

@@ -102,4 +102,3 @@ func splitCols(cols string) []string {
 	}
 	return out
 }
-
