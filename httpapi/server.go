@@ -49,6 +49,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerUsers(mux)
 	s.registerAPIKeys(mux)
 	s.registerResources(mux)
+	s.registerCatalogIO(mux)
 	s.registerAudit(mux)
 	s.handle(mux, "GET /api/v1/openapi.json", s.public(s.openAPI))
 	s.handle(mux, "GET /api/v1/version", s.public(func(w http.ResponseWriter, r *http.Request) error {

@@ -1,0 +1,179 @@
+// Command huitong is the huitong platform in one binary.
+//
+//	huitong serve [--demo] [--addr :8080] [--data ./huitong-data] [--db DSN] [--nats URL]
+//	huitong migrate [--data DIR | --db DSN]
+//	huitong audit verify [--data DIR | --db DSN]
+//	huitong bench catalog [--entries 50000] [--db DSN]
+//	huitong version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"huitong/app"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "huitong:", err)
+		}
+		var ex exitError
+		if errors.As(err, &ex) {
+			os.Exit(int(ex))
+		}
+		os.Exit(1)
+	}
+}
+
+// exitError carries a specific exit status.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+const usage = `huitong — 汇通 provincial government data platform
+
+Usage:
+  huitong serve [flags]          run the platform (web UI, API, bus)
+  huitong migrate [flags]        apply database migrations and exit
+  huitong audit verify [flags]   verify the audit hash chain
+  huitong bench catalog [flags]  measure catalog search against a LIKE scan
+  huitong version                print the version
+
+Common flags (also HUITONG_* environment variables, see docs/operations.md):
+  --data DIR    data directory (HUITONG_DATA, default ./huitong-data)
+  --db DSN      postgres://... or a SQLite file (HUITONG_DB, default DIR/huitong.db)
+  --nats URL    external NATS JetStream (HUITONG_NATS, default embedded)
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], stdout, stderr)
+	case "audit":
+		if len(args) < 2 || args[1] != "verify" {
+			return errors.New("usage: huitong audit verify [--data DIR | --db DSN]")
+		}
+		return auditVerify(ctx, args[2:], stdout, stderr)
+	case "bench":
+		if len(args) < 2 || args[1] != "catalog" {
+			return errors.New("usage: huitong bench catalog [--entries N] [--db DSN]")
+		}
+		return benchCatalog(ctx, args[2:], stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "huitong", app.Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// flags builds a flag set over cfg after applying the environment.
+func flags(name string, cfg *app.Config, stderr io.Writer) (*flag.FlagSet, error) {
+	if err := cfg.FromEnv(os.Getenv); err != nil {
+		return nil, err
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: postgres:// URL or SQLite file (default DATA/huitong.db)")
+	fs.StringVar(&cfg.NATS, "nats", cfg.NATS, "external NATS URL (default: embedded server)")
+	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "json or text")
+	return fs, nil
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	m := app.NewMain()
+	m.LogOut = stderr
+	fs, err := flags("serve", &m.Config, stderr)
+	if err != nil {
+		return err
+	}
+	fs.StringVar(&m.Config.Addr, "addr", m.Config.Addr, "listen address")
+	fs.BoolVar(&m.Config.Demo, "demo", false, "load the demo province (Gansu) into an empty database")
+	fs.IntVar(&m.Config.DemoResources, "demo-resources", m.Config.DemoResources, "catalog entries in the demo")
+	fs.BoolVar(&m.Config.SecureCookies, "secure-cookies", m.Config.SecureCookies, "mark cookies Secure (serve behind TLS)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	if m.Config.Demo && m.DemoSummary != nil {
+		fmt.Fprintf(stderr, "\n  汇通 demo ready at http://%s  —  sign in as admin / demo (operator), reviewer / demo (catalog reviewer);\n  department staff accounts are listed in README.md (password demo).\n\n", displayAddr(m.Addr()))
+	}
+	<-ctx.Done()
+	m.Log.Info("shutting down")
+	return m.Close()
+}
+
+func displayAddr(a string) string {
+	if len(a) > 5 && a[:5] == "[::]:" {
+		return "localhost:" + a[5:]
+	}
+	if len(a) > 8 && a[:8] == "0.0.0.0:" {
+		return "localhost:" + a[8:]
+	}
+	return a
+}
+
+func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	m := app.NewMain()
+	m.LogOut = stderr
+	fs, err := flags("migrate", &m.Config, stderr)
+	if err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+	fmt.Fprintf(stdout, "database %s (%s) is up to date\n", m.DB.Redacted(), m.DB.Engine)
+	return nil
+}
+
+func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	m := app.NewMain()
+	m.LogOut = io.Discard
+	fs, err := flags("audit verify", &m.Config, stderr)
+	if err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+	n, chain, seq, err := m.DB.VerifyAudit(ctx)
+	if err != nil {
+		fmt.Fprintf(stdout, "audit chain BROKEN: chain %s, first bad entry %d (%d entries verified before it)\n%v\n", chain, seq, n, err)
+		return exitError(2)
+	}
+	fmt.Fprintf(stdout, "audit chain OK: %d entries verified\n", n)
+	return nil
+}
