@@ -25,6 +25,12 @@ type Config struct {
 	SessionIdle   time.Duration // HUITONG_SESSION_IDLE; default 30m
 	SecureCookies bool          // HUITONG_SECURE_COOKIES: mark cookies Secure (behind TLS); default false
 	DemoResources int           // HUITONG_DEMO_RESOURCES: catalog entries in the demo; default 400
+	// MasterKey is the SM4 key (32 hex characters) that encrypts secrets at
+	// rest: seal private keys, stored credentials, sensitive fields.
+	// HUITONG_MASTER_KEY; when empty, DataDir/master.key is used, created on
+	// first start. NB: never log it; in production inject it from a secrets
+	// manager and keep a copy offline, since data sealed with it is lost without it.
+	MasterKey string
 }
 
 // DefaultConfig returns the embedded defaults.
@@ -45,6 +51,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str("HUITONG_NATS", &c.NATS)
 	str("HUITONG_LOG_LEVEL", &c.LogLevel)
 	str("HUITONG_LOG_FORMAT", &c.LogFormat)
+	str("HUITONG_MASTER_KEY", &c.MasterKey)
 	if v := getenv("HUITONG_SESSION_IDLE"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +22,7 @@ import (
 	"huitong"
 	"huitong/catalog"
 	"huitong/demo"
+	"huitong/gm"
 	"huitong/httpapi"
 	"huitong/identity"
 	"huitong/natsbus"
@@ -41,6 +45,7 @@ type Main struct {
 	API      *httpapi.Server
 	Web      *web.Server
 	Registry *prometheus.Registry
+	Keyring  *gm.Keyring // seals secrets at rest
 
 	DemoSummary *demo.Summary
 	StartedIn   time.Duration
@@ -77,6 +82,10 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
+	var err error
+	if m.Keyring, err = m.keyring(); err != nil {
+		return err
+	}
 	db, err := store.Open(ctx, m.Config.DSN())
 	if err != nil {
 		return err
@@ -92,6 +101,38 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Identity = identity.New(db, identity.Config{SessionIdle: m.Config.SessionIdle}, nil)
 	m.Catalog = catalog.New(db, nil, m.Log)
 	return nil
+}
+
+// keyring returns the master keyring: from the configuration, or from
+// DataDir/master.key, created with a fresh random key on first start.
+func (m *Main) keyring() (*gm.Keyring, error) {
+	if m.Config.MasterKey != "" {
+		k, err := gm.ParseKeyring(m.Config.MasterKey)
+		if err != nil {
+			return nil, fmt.Errorf("HUITONG_MASTER_KEY: %w", err)
+		}
+		return k, nil
+	}
+	path := filepath.Join(m.Config.DataDir, "master.key")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		key := make([]byte, gm.MasterKeySize)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+		b = []byte(hex.EncodeToString(key) + "\n")
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			return nil, fmt.Errorf("master key: %w", err)
+		}
+		m.Log.Warn("generated a master key in the data directory; in production set HUITONG_MASTER_KEY from a secrets manager", "path", path)
+	} else if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	k, err := gm.ParseKeyring(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("master key %s: %w", path, err)
+	}
+	return k, nil
 }
 
 // Run opens everything, loads the demo when asked and the database is

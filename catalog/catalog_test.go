@@ -115,6 +115,9 @@ func TestSearchFollowsLifecycle(t *testing.T) {
 		if got := search(t, cat, rsStaff, "新版", ""); len(got) != 0 {
 			t.Fatalf("draft revision searchable by others: %v", got)
 		}
+		if pub, work := cat.Stats(); pub != 1 || work != 1 {
+			t.Fatalf("stats with a pending revision: got %d published, %d working; want 1, 1", pub, work)
+		}
 		if got := search(t, cat, rsStaff, "户籍", ""); !slices.Equal(got, []string{r.Code + "@1:published"}) {
 			t.Fatalf("published view after revision: got %v", got)
 		}

@@ -11,32 +11,25 @@ import (
 	"huitong/store"
 )
 
-// Two indexes keep each entry once per audience: the published view, which
+// One index holds both audiences' views: the published view, which
 // everyone in government searches, and the working view (the latest version
-// in any status), which the provider's staff, reviewers and operators use
-// for their own entries and the review queue.
+// in any status), which the provider's staff, reviewers and operators use for
+// their own entries and the review queue. An entry whose latest version is
+// the published one is a single document in both views; one with a pending
+// revision has a second document (ID code+"#w") in the working view only.
 type indexes struct {
 	db *store.DB
 
 	mu        sync.RWMutex
-	published *search.Index
-	working   *search.Index
-	summaries map[string]*summary // key: view + code
+	idx       *search.Index
+	summaries map[string]*huitong.Resource // by document ID; Items and long texts dropped
 }
 
-// summary is what a search result shows, so a search needs no database read.
-type summary struct {
-	r *huitong.Resource // Items and long texts dropped
-}
+const workingSuffix = "#w"
 
 func newIndexes(db *store.DB) *indexes {
-	return &indexes{db: db, published: search.New(), working: search.New(), summaries: map[string]*summary{}}
+	return &indexes{db: db, idx: search.New(), summaries: map[string]*huitong.Resource{}}
 }
-
-const (
-	viewPublished = "p:"
-	viewWorking   = "w:"
-)
 
 func brief(r *huitong.Resource) *huitong.Resource {
 	b := *r
@@ -48,13 +41,13 @@ func brief(r *huitong.Resource) *huitong.Resource {
 	return &b
 }
 
-func doc(r *huitong.Resource) search.Doc {
-	items := make([]string, 0, len(r.Items)*2)
+func doc(id string, r *huitong.Resource, views ...string) search.Doc {
+	items := make([]string, 0, len(r.Items))
 	for _, it := range r.Items {
 		items = append(items, it.Name)
 	}
 	return search.Doc{
-		ID: r.Code,
+		ID: id,
 		Fields: []search.Field{
 			{Name: "name", Text: r.Name, Weight: 5},
 			{Name: "keywords", Text: strings.Join(r.Keywords, " "), Weight: 3},
@@ -63,6 +56,7 @@ func doc(r *huitong.Resource) search.Doc {
 			{Name: "code", Text: r.Code, Weight: 1},
 		},
 		Facets: map[string][]string{
+			"view":        views,
 			"provider":    {r.Provider},
 			"level":       {string(r.Level)},
 			"class":       {string(r.Classification.Class)},
@@ -86,40 +80,45 @@ func classPrefixes(code string) []string {
 	return out
 }
 
-// put indexes r in the view named.
-func (ix *indexes) put(view string, r *huitong.Resource) {
-	ix.mu.RLock()
-	idx := ix.published
-	if view == viewWorking {
-		idx = ix.working
-	}
-	ix.mu.RUnlock()
-	idx.Put(doc(r))
+// set indexes an entry given its published version (nil if none) and its
+// latest version.
+func (ix *indexes) set(pub, latest *huitong.Resource) {
+	code := latest.Code
 	ix.mu.Lock()
-	ix.summaries[view+r.Code] = &summary{r: brief(r)}
-	ix.mu.Unlock()
+	defer ix.mu.Unlock()
+	if pub != nil && pub.Version == latest.Version {
+		ix.idx.Delete(code + workingSuffix)
+		delete(ix.summaries, code+workingSuffix)
+		ix.idx.Put(doc(code, latest, ScopePublished, ScopeWorking))
+		ix.summaries[code] = brief(latest)
+		return
+	}
+	if pub != nil {
+		ix.idx.Put(doc(code, pub, ScopePublished))
+		ix.summaries[code] = brief(pub)
+	} else {
+		ix.idx.Delete(code)
+		delete(ix.summaries, code)
+	}
+	ix.idx.Put(doc(code+workingSuffix, latest, ScopeWorking))
+	ix.summaries[code+workingSuffix] = brief(latest)
 }
 
-func (ix *indexes) remove(view, code string) {
-	ix.mu.RLock()
-	idx := ix.published
-	if view == viewWorking {
-		idx = ix.working
-	}
-	ix.mu.RUnlock()
-	idx.Delete(code)
+func (ix *indexes) remove(code string) {
 	ix.mu.Lock()
-	delete(ix.summaries, view+code)
-	ix.mu.Unlock()
+	defer ix.mu.Unlock()
+	for _, id := range []string{code, code + workingSuffix} {
+		ix.idx.Delete(id)
+		delete(ix.summaries, id)
+	}
 }
 
-// reload refreshes one entry in both views from the database.
+// reload refreshes one entry from the database.
 func (ix *indexes) reload(ctx context.Context, code string) error {
 	return ix.db.View(ctx, func(tx *store.Tx) error {
 		head, err := tx.FindResourceHead(ctx, code)
 		if huitong.ErrorCode(err) == huitong.ENOTFOUND {
-			ix.remove(viewPublished, code)
-			ix.remove(viewWorking, code)
+			ix.remove(code)
 			return nil
 		} else if err != nil {
 			return err
@@ -128,43 +127,48 @@ func (ix *indexes) reload(ctx context.Context, code string) error {
 		if err != nil {
 			return err
 		}
-		ix.put(viewWorking, latest)
-		if head.PublishedVersion == 0 {
-			ix.remove(viewPublished, code)
-			return nil
-		}
-		pub := latest
-		if head.PublishedVersion != head.LatestVersion {
+		var pub *huitong.Resource
+		switch {
+		case head.PublishedVersion == head.LatestVersion:
+			pub = latest
+		case head.PublishedVersion > 0:
 			if pub, err = tx.FindResourceVersion(ctx, code, head.PublishedVersion); err != nil {
 				return err
 			}
 		}
-		ix.put(viewPublished, pub)
+		ix.set(pub, latest)
 		return nil
 	})
 }
 
-// rebuild replaces both views with fresh ones loaded from the database.
+// rebuild replaces the index with a fresh one loaded from the database.
 func (ix *indexes) rebuild(ctx context.Context) error {
 	fresh := newIndexes(ix.db)
-	latest := map[string]int{}
+	var pub, latest *huitong.Resource
+	flush := func() {
+		if latest != nil {
+			fresh.set(pub, latest)
+		}
+		pub, latest = nil, nil
+	}
+	// Rows arrive per code in version order: the published version, if it
+	// differs from the latest, comes first.
 	err := ix.db.EachCurrentResource(ctx, func(r *huitong.Resource) error {
-		// Rows arrive per code in version order: the last one is the latest;
-		// a published one is the published view.
+		if latest != nil && latest.Code != r.Code {
+			flush()
+		}
 		if r.Status == huitong.StatusPublished {
-			fresh.put(viewPublished, r)
+			pub = r
 		}
-		if v, ok := latest[r.Code]; !ok || r.Version > v {
-			latest[r.Code] = r.Version
-			fresh.put(viewWorking, r)
-		}
+		latest = r
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	flush()
 	ix.mu.Lock()
-	ix.published, ix.working, ix.summaries = fresh.published, fresh.working, fresh.summaries
+	ix.idx, ix.summaries = fresh.idx, fresh.summaries
 	ix.mu.Unlock()
 	return nil
 }
@@ -223,10 +227,9 @@ func (s *Service) SearchScope(ctx context.Context, f huitong.ResourceFilter, sco
 	add("status", string(f.Status))
 
 	ix := s.ix
-	ix.mu.RLock()
-	idx, view := ix.published, viewPublished
+	q.Filters["view"] = []string{ScopePublished}
 	if scope == ScopeWorking {
-		idx, view = ix.working, viewWorking
+		q.Filters["view"] = []string{ScopeWorking}
 		q.Facets = append(q.Facets, "status")
 		switch {
 		case p.Has(huitong.RoleOperator):
@@ -238,17 +241,16 @@ func (s *Service) SearchScope(ctx context.Context, f huitong.ResourceFilter, sco
 			q.Filters["provider"] = []string{p.Department}
 		}
 	}
-	ix.mu.RUnlock()
 
-	res := idx.Search(q)
-	out := &huitong.ResourceList{Total: res.Total, Items: make([]*huitong.Resource, 0, len(res.Hits)), Facets: map[string][]huitong.Facet{}}
 	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	res := ix.idx.Search(q)
+	out := &huitong.ResourceList{Total: res.Total, Items: make([]*huitong.Resource, 0, len(res.Hits)), Facets: map[string][]huitong.Facet{}}
 	for _, h := range res.Hits {
-		if sm, ok := ix.summaries[view+h.ID]; ok {
-			out.Items = append(out.Items, sm.r)
+		if sm, ok := ix.summaries[h.ID]; ok {
+			out.Items = append(out.Items, sm)
 		}
 	}
-	ix.mu.RUnlock()
 	for key, counts := range res.Facets {
 		for _, c := range counts {
 			out.Facets[key] = append(out.Facets[key], huitong.Facet{Value: c.Value, Label: s.facetLabel(ctx, key, c.Value), Count: c.Count})
@@ -286,5 +288,8 @@ func (s *Service) DepartmentName(ctx context.Context, code string) string {
 func (s *Service) Stats() (published, working int) {
 	s.ix.mu.RLock()
 	defer s.ix.mu.RUnlock()
-	return s.ix.published.Len(), s.ix.working.Len()
+	count := func(view string) int {
+		return s.ix.idx.Search(search.Query{Filters: map[string][]string{"view": {view}}, Limit: 1}).Total
+	}
+	return count(ScopePublished), count(ScopeWorking)
 }
