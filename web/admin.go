@@ -1,7 +1,9 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,14 +54,7 @@ type userForm struct {
 }
 
 // Has reports whether role r is ticked.
-func (f *userForm) Has(r string) bool {
-	for _, x := range f.Roles {
-		if x == r {
-			return true
-		}
-	}
-	return false
-}
+func (f *userForm) Has(r string) bool { return slices.Contains(f.Roles, r) }
 
 // usersData is what the accounts page shows.
 type usersData struct {
@@ -80,8 +75,17 @@ func (s *Server) usersData(r *http.Request, rq *request, form *userForm) (*users
 	}
 	f := huitong.UserFilter{}
 	if d.Operator {
+		// The operator sees the own department's accounts unless asking
+		// for another department or all ("all"): a province has thousands.
 		d.Filter = r.URL.Query().Get("department")
-		f.Department = d.Filter
+		switch d.Filter {
+		case "":
+			d.Filter = rq.p.Department
+			f.Department = d.Filter
+		case "all":
+		default:
+			f.Department = d.Filter
+		}
 		list, err := s.Identity.Departments(ctx, huitong.DepartmentFilter{})
 		if err != nil {
 			return nil, err
@@ -90,6 +94,9 @@ func (s *Server) usersData(r *http.Request, rq *request, form *userForm) (*users
 		d.Grantable = huitong.Roles
 	} else {
 		d.Grantable = []huitong.Role{huitong.RoleStaff, huitong.RoleDeptAdmin}
+	}
+	if form.Department == "" {
+		form.Department = cmp.Or(f.Department, rq.p.Department)
 	}
 	users, err := s.Identity.Users(ctx, f)
 	if err != nil {

@@ -91,8 +91,12 @@ type listData struct {
 	Review  bool
 }
 
-// searchFacets are the facets of the search page, in the order shown.
-var searchFacets = []struct{ key, title, enum string }{
+// facetMeta names a facet and the enumeration of its values ("" for
+// departments).
+type facetMeta struct{ key, title, enum string }
+
+// searchFacets are the facets a list page may show.
+var searchFacets = []facetMeta{
 	{"provider", "提供部门", ""},
 	{"level", "层级", "level"},
 	{"class", "资源分类", "class"},
@@ -166,13 +170,16 @@ func withParam(base string, q url.Values, key, value string) string {
 	return base + "?" + n.Encode()
 }
 
-// buildList turns a search result into the list page's data.
+// buildList turns a search result into the list page's data, with the
+// facets named by keys in that order.
 func buildList(base string, kept url.Values, f huitong.ResourceFilter, res *huitong.ResourceList, keys ...string) *listData {
 	d := &listData{Action: base, Query: f.Query, Filters: kept, Items: res.Items}
-	for _, fc := range searchFacets {
-		if !slices.Contains(keys, fc.key) {
+	for _, key := range keys {
+		i := slices.IndexFunc(searchFacets, func(f facetMeta) bool { return f.key == key })
+		if i < 0 {
 			continue
 		}
+		fc := searchFacets[i]
 		g := facetGroup{Key: fc.key, Title: fc.title}
 		sel := kept.Get(fc.key)
 		seen := false
@@ -231,7 +238,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, rq *request)
 }
 
 func (s *Server) minePage(w http.ResponseWriter, r *http.Request, rq *request) error {
-	keys := []string{"status", "shareType", "openType", "updateCycle"}
+	keys := []string{"status", "shareType", "openType", "updateCycle"} // status first: it is what people filter here
 	f, kept, notice := readFilter(r.URL.Query(), keys...)
 	f.Provider = rq.p.Department
 	res, err := s.Catalog.SearchScope(r.Context(), f, catalog.ScopeWorking)
@@ -314,8 +321,10 @@ func (s *Server) detailPage(w http.ResponseWriter, r *http.Request, rq *request)
 	d.IsLatest = d.Latest.Version == res.Version
 	editable := canEdit(p, res.Provider)
 	d.CanEdit = editable && d.Latest.Status != huitong.StatusSubmitted
-	d.CanSubmit = editable && d.Latest.Status == huitong.StatusDraft
-	d.CanReview = p.Has(huitong.RoleReviewer) && d.Latest.Status == huitong.StatusSubmitted
+	// Submit, publish and reject act on the latest version: offer them only
+	// on its page.
+	d.CanSubmit = editable && d.IsLatest && d.Latest.Status == huitong.StatusDraft
+	d.CanReview = p.Has(huitong.RoleReviewer) && d.IsLatest && d.Latest.Status == huitong.StatusSubmitted
 	d.CanWithdraw = d.Published != nil && (p.Has(huitong.RoleReviewer) || p.Has(huitong.RoleOperator) ||
 		(p.Department == res.Provider && p.Has(huitong.RoleDeptAdmin)))
 	return s.render(w, r, http.StatusOK, "detail", s.newView(r, rq, res.Name, "catalog", d))

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"huitong"
+	"huitong/store"
 )
 
 func TestLoginFailure(t *testing.T) {
@@ -43,6 +45,26 @@ func TestLoginFailure(t *testing.T) {
 			}
 		})
 	}
+	t.Run("Disabled", func(t *testing.T) {
+		err := p.db.Update(context.Background(), func(tx *store.Tx) error {
+			u, _, err := tx.FindUserByName(context.Background(), "police-admin")
+			if err != nil {
+				return err
+			}
+			u.Disabled = true
+			return tx.UpdateUser(context.Background(), u)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := p.browser(t).login("police-admin", password)
+		if res.status != http.StatusForbidden {
+			t.Errorf("status: got %d, want %d", res.status, http.StatusForbidden)
+		}
+		if got := text(res.doc.Find("#login-error")); got != "账户已停用" {
+			t.Errorf("message: got %q, want 账户已停用", got)
+		}
+	})
 	t.Run("Locked", func(t *testing.T) {
 		b := p.browser(t)
 		for range 5 {
@@ -555,6 +577,82 @@ func TestPages(t *testing.T) {
 			}
 			if got := text(res.doc.Find(tt.sel).First()); got != tt.want {
 				t.Errorf("%s: got %q, want %q", tt.sel, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCreateUser(t *testing.T) {
+	p := newPlatform(t)
+	b := p.browser(t)
+	b.signIn("police-admin")
+	page := b.get("/admin/users")
+	var offered []string
+	page.doc.Find(`input[name=roles]`).Each(func(_ int, s *goquery.Selection) { offered = append(offered, s.AttrOr("value", "")) })
+	if got, want := strings.Join(offered, ","), "staff,dept_admin"; got != want {
+		t.Errorf("roles a department admin may grant: got %s, want %s", got, want)
+	}
+	tok := b.csrf()
+	res := b.post("/admin/users", url.Values{"csrf": {tok}, "username": {"police2"}, "displayName": {"新同事"}, "roles": {"staff"}, "password": {"short"}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("weak password: got status %d, want 422", res.status)
+	}
+	if got := text(res.doc.Find("#u-password").Parent().Find(".field-error")); got != "密码至少 10 个字符" {
+		t.Errorf("password message: got %q, want 密码至少 10 个字符", got)
+	}
+	if got, _ := res.doc.Find("#u-username").Attr("value"); got != "police2" {
+		t.Errorf("username kept: got %q, want police2", got)
+	}
+	res = b.post("/admin/users", url.Values{"csrf": {tok}, "username": {"police2"}, "displayName": {"新同事"}, "roles": {"staff"}, "password": {password}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("create: got status %d, want 303: %s", res.status, text(res.doc.Find(".alert-error")))
+	}
+	if got := text(b.get("/admin/users").doc.Find(`#users td.code:contains('police2') + td`)); got != "新同事" {
+		t.Errorf("new account listed: got %q, want 新同事", got)
+	}
+	other := p.browser(t)
+	other.signIn("police2")
+	if got := text(other.get("/").doc.Find(".who-dept")); got != "甘肃省公安厅" {
+		t.Errorf("new account's department: got %q, want 甘肃省公安厅", got)
+	}
+}
+
+func TestInternalError(t *testing.T) {
+	p := newPlatform(t)
+	b := p.browser(t)
+	b.signIn("police")
+	p.db.Close() // every database read now fails
+	res := b.get("/catalog/mine")
+	if res.status != http.StatusInternalServerError {
+		t.Fatalf("status: got %d, want 500", res.status)
+	}
+	if got, want := text(res.doc.Find(".request-id")), res.header.Get("X-Request-Id"); got == "" || got != want {
+		t.Errorf("request id: got %q, want %q", got, want)
+	}
+	for _, leak := range []string{"sql", "database", "store:", "identity:"} {
+		if strings.Contains(strings.ToLower(res.body), leak) {
+			t.Errorf("error page shows internal text %q", leak)
+		}
+	}
+}
+
+func TestStatic(t *testing.T) {
+	p := newPlatform(t)
+	b := p.browser(t) // not signed in: the sign-in page needs them too
+	tests := []struct {
+		path, contentType string
+		status            int
+	}{
+		{"/static/app.css", "text/css; charset=utf-8", http.StatusOK},
+		{"/static/app.js", "text/javascript; charset=utf-8", http.StatusOK},
+		{"/static/", "text/plain; charset=utf-8", http.StatusNotFound},
+		{"/static/nope.js", "text/plain; charset=utf-8", http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			res := b.get(tt.path)
+			if res.status != tt.status || res.header.Get("Content-Type") != tt.contentType {
+				t.Errorf("got %d %q, want %d %q", res.status, res.header.Get("Content-Type"), tt.status, tt.contentType)
 			}
 		})
 	}

@@ -87,6 +87,10 @@ func (s *Server) Register(mux *http.ServeMux) {
 	files := http.StripPrefix("/static/", http.FileServerFS(static))
 	mux.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+		if strings.HasSuffix(r.URL.Path, "/") { // no directory listings
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	}))
@@ -101,8 +105,14 @@ func (s *Server) Register(mux *http.ServeMux) {
 	for path := range construction {
 		mux.Handle("GET "+path, s.page(s.underConstruction))
 	}
-	mux.Handle("/", s.public(func(w http.ResponseWriter, r *http.Request, _ *request) error {
-		return huitong.Errorf(huitong.ENOTFOUND, "页面不存在")
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Signed-in people keep their navigation on the 404 page.
+		setPageHeaders(w)
+		rq, err := s.authenticate(r)
+		if err != nil {
+			rq = nil
+		}
+		s.fail(w, r, rq, huitong.Errorf(huitong.ENOTFOUND, "页面不存在: %s", r.URL.Path))
 	}))
 }
 

@@ -31,6 +31,7 @@ const password = "Test-pass-2024"
 // httptest.
 type platform struct {
 	srv       *httptest.Server
+	db        *store.DB
 	ids       *identity.Service
 	cat       *catalog.Service
 	police    string // 甘肃省公安厅
@@ -50,7 +51,7 @@ func newPlatform(t *testing.T) *platform {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := &platform{ids: identity.New(db, identity.Config{}, nil), cat: catalog.New(db, nil, log)}
+	p := &platform{db: db, ids: identity.New(db, identity.Config{}, nil), cat: catalog.New(db, nil, log)}
 	if err := p.cat.Rebuild(ctx); err != nil {
 		t.Fatal(err)
 	}
