@@ -45,7 +45,9 @@ const usage = `huitong — 汇通 provincial government data platform
 Usage:
   huitong serve [flags]          run the platform (web UI, API, bus)
   huitong migrate [flags]        apply database migrations and exit
+  huitong init [flags]           create the data authority and the first operator in an empty database
   huitong audit verify [flags]   verify the audit hash chain
+  huitong catalog export|import  export or import the catalog (JSON, Excel) acting as --as USERNAME
   huitong bench catalog [flags]  measure catalog search against a LIKE scan
   huitong version                print the version
 
@@ -65,6 +67,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout, stderr)
+	case "catalog":
+		return catalogCmd(ctx, args[1:], stdout, stderr)
+	case "init":
+		return initPlatform(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "audit":
 		if len(args) < 2 || args[1] != "verify" {
 			return errors.New("usage: huitong audit verify [--data DIR | --db DSN]")
