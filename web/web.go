@@ -215,8 +215,20 @@ func (s *Server) checkPost(w http.ResponseWriter, r *http.Request, want string) 
 	return nil
 }
 
-// parseForm reads a form body of at most maxForm bytes.
+// parseForm reads a form body of at most maxForm bytes, or a multipart
+// upload of at most maxUpload bytes.
 func parseForm(w http.ResponseWriter, r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+		if err := r.ParseMultipartForm(8 << 20); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return huitong.Errorf(huitong.ETOOLARGE, "上传的文件超过 %d MiB 上限", maxUpload>>20)
+			}
+			return huitong.Errorf(huitong.EINVALID, "上传内容无法解析")
+		}
+		return nil
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
