@@ -176,6 +176,23 @@ func (s *Service) Reindex(ctx context.Context, code string) error { return s.ix.
 // Rebuild loads every entry into fresh search indexes.
 func (s *Service) Rebuild(ctx context.Context) error { return s.ix.rebuild(ctx) }
 
+// latest loads the summary and the latest version of code, as seen by p:
+// ENOTFOUND when p may not see an entry that was never published.
+func latest(ctx context.Context, tx *store.Tx, p *huitong.Principal, code string) (*store.ResourceHead, *huitong.Resource, error) {
+	head, err := tx.FindResourceHead(ctx, code)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !canSeeWorking(p, head.Provider) && head.PublishedVersion == 0 {
+		return nil, nil, huitong.Errorf(huitong.ENOTFOUND, "资源不存在: %s", code)
+	}
+	cur, err := tx.FindResourceVersion(ctx, code, head.LatestVersion)
+	if err != nil {
+		return nil, nil, err
+	}
+	return head, cur, nil
+}
+
 // Update changes the working version of code: a draft in place, a
 // published or withdrawn entry as a new draft version.
 func (s *Service) Update(ctx context.Context, code string, in *huitong.Resource) (*huitong.Resource, error) {
@@ -185,19 +202,12 @@ func (s *Service) Update(ctx context.Context, code string, in *huitong.Resource)
 	}
 	var out *huitong.Resource
 	err = s.db.Update(ctx, func(tx *store.Tx) error {
-		head, err := tx.FindResourceHead(ctx, code)
+		head, cur, err := latest(ctx, tx, p, code)
 		if err != nil {
 			return err
-		}
-		if !canSeeWorking(p, head.Provider) && head.PublishedVersion == 0 {
-			return huitong.Errorf(huitong.ENOTFOUND, "资源不存在: %s", code)
 		}
 		if !canEdit(p, head.Provider) {
 			return huitong.Errorf(huitong.EFORBIDDEN, "只能修改本部门的信息资源")
-		}
-		cur, err := tx.FindResourceVersion(ctx, code, head.LatestVersion)
-		if err != nil {
-			return err
 		}
 		if cur.Status == huitong.StatusSubmitted {
 			return huitong.Errorf(huitong.ECONFLICT, "资源 %s 正在审核中，不能修改；请等待审核结果", code)
@@ -310,14 +320,7 @@ func (s *Service) transition(ctx context.Context, code, action, note string, che
 	}
 	var out *huitong.Resource
 	err = s.db.Update(ctx, func(tx *store.Tx) error {
-		head, err := tx.FindResourceHead(ctx, code)
-		if err != nil {
-			return err
-		}
-		if !canSeeWorking(p, head.Provider) && head.PublishedVersion == 0 {
-			return huitong.Errorf(huitong.ENOTFOUND, "资源不存在: %s", code)
-		}
-		cur, err := tx.FindResourceVersion(ctx, code, head.LatestVersion)
+		head, cur, err := latest(ctx, tx, p, code)
 		if err != nil {
 			return err
 		}
