@@ -246,7 +246,7 @@ func (s *Service) Update(ctx context.Context, code string, in *huitong.Resource)
 			return err
 		}
 		out = &next
-		return s.record(ctx, tx, p, &next, action, "")
+		return s.record(ctx, tx, p, &next, action, changedFields(cur, &next))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("catalog: update %s: %w", code, err)

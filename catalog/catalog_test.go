@@ -121,6 +121,13 @@ func TestSearchFollowsLifecycle(t *testing.T) {
 		if got := search(t, cat, rsStaff, "户籍", ""); !slices.Equal(got, []string{r.Code + "@1:published"}) {
 			t.Fatalf("published view after revision: got %v", got)
 		}
+		changes, err := cat.Changes(as(staff), r.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := changes[len(changes)-1]; last.Action != "revise" || last.Note != "修改: 名称" {
+			t.Fatalf("revision change: got %s %q, want revise \"修改: 名称\"", last.Action, last.Note)
+		}
 		mustDo(t)(cat.Submit(as(staff), r.Code))
 		mustDo(t)(cat.Publish(as(reviewer), r.Code))
 		if got := search(t, cat, rsStaff, "新版", ""); !slices.Equal(got, []string{r.Code + "@2:published"}) {
