@@ -107,73 +107,87 @@ func (s *Service) Login(ctx context.Context, username, password, kind string) (*
 	if username == "" || password == "" || len(username) > 64 || len(password) > 256 {
 		return nil, errBadCredentials
 	}
-	var out *Login
-	var loginErr error
-	err := s.db.Update(ctx, func(tx *store.Tx) error {
-		u, hash, err := tx.FindUserByName(ctx, username)
-		if huitong.ErrorCode(err) == huitong.ENOTFOUND {
-			CheckPassword(dummyHash, password) // same work as a real check
-			loginErr = errBadCredentials
-			return tx.AppendAudit(ctx, &huitong.AuditEntry{Actor: "anonymous", Action: "login", Object: "(unknown user)", Result: "denied"})
-		} else if err != nil {
-			return err
+	// Read the account and check the password outside any write
+	// transaction: argon2id takes tens of milliseconds, and on SQLite a
+	// write transaction held that long would stall every other writer.
+	var u *huitong.User
+	var hash string
+	err := s.db.View(ctx, func(tx *store.Tx) (err error) {
+		u, hash, err = tx.FindUserByName(ctx, username)
+		return err
+	})
+	if huitong.ErrorCode(err) == huitong.ENOTFOUND {
+		CheckPassword(dummyHash, password) // same work as a real check
+		if err := s.db.Audit(ctx, &huitong.AuditEntry{Actor: "anonymous", Action: "login", Object: "(unknown user)", Result: "denied"}); err != nil {
+			return nil, fmt.Errorf("identity: login: %w", err)
 		}
-		entry := &huitong.AuditEntry{Actor: u.Username, Department: u.Department, Action: "login", Object: u.Username}
-		if u.LockedUntil.After(now) {
-			loginErr = huitong.Errorf(huitong.ERATELIMIT, "登录失败次数过多，账户已锁定至 %s", u.LockedUntil.In(cst).Format("15:04"))
-			entry.Result, entry.Detail = "denied", audit.Detail(map[string]any{"reason": "locked"})
-			return tx.AppendAudit(ctx, entry)
+		return nil, errBadCredentials
+	} else if err != nil {
+		return nil, fmt.Errorf("identity: login: %w", err)
+	}
+	entry := &huitong.AuditEntry{Actor: u.Username, Department: u.Department, Action: "login", Object: u.Username}
+	deny := func(loginErr error, detail map[string]any) (*Login, error) {
+		entry.Result, entry.Detail = "denied", audit.Detail(detail)
+		if err := s.db.Audit(ctx, entry); err != nil {
+			return nil, fmt.Errorf("identity: login: %w", err)
 		}
-		ok, err := CheckPassword(hash, password)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			u.FailedLogins++
-			var until time.Time
-			if u.FailedLogins >= s.cfg.MaxFailures {
-				until = now.Add(s.cfg.LockFor)
-			}
-			if err := tx.RecordLogin(ctx, u.ID, false, u.FailedLogins, until); err != nil {
+		return nil, loginErr
+	}
+	if u.LockedUntil.After(now) {
+		return deny(huitong.Errorf(huitong.ERATELIMIT, "登录失败次数过多，账户已锁定至 %s", u.LockedUntil.In(cst).Format("15:04")), map[string]any{"reason": "locked"})
+	}
+	ok, err := CheckPassword(hash, password)
+	if err != nil {
+		return nil, fmt.Errorf("identity: login: %w", err)
+	}
+	if !ok {
+		var failures int
+		var until time.Time
+		err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
+			// Counted atomically, so concurrent wrong guesses all count.
+			if failures, err = tx.CountFailedLogin(ctx, u.ID, now); err != nil {
 				return err
 			}
-			loginErr = errBadCredentials
-			entry.Result, entry.Detail = "denied", audit.Detail(map[string]any{"reason": "password", "failures": u.FailedLogins})
-			if !until.IsZero() {
-				entry.Detail = audit.Detail(map[string]any{"reason": "password", "failures": u.FailedLogins, "lockedUntil": until})
+			if failures >= s.cfg.MaxFailures {
+				until = now.Add(s.cfg.LockFor)
+				return tx.RecordLogin(ctx, u.ID, false, failures, until)
 			}
-			return tx.AppendAudit(ctx, entry)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("identity: login: %w", err)
 		}
-		if u.Disabled {
-			loginErr = huitong.Errorf(huitong.EFORBIDDEN, "账户已停用")
-			entry.Result, entry.Detail = "denied", audit.Detail(map[string]any{"reason": "disabled"})
-			return tx.AppendAudit(ctx, entry)
+		detail := map[string]any{"reason": "password", "failures": failures}
+		if !until.IsZero() {
+			detail["lockedUntil"] = until
 		}
+		return deny(errBadCredentials, detail)
+	}
+	if u.Disabled {
+		return deny(huitong.Errorf(huitong.EFORBIDDEN, "账户已停用"), map[string]any{"reason": "disabled"})
+	}
+	sess := &store.Session{UserID: u.ID, Kind: kind, CSRF: randomToken(24), CreatedAt: now, LastSeenAt: now}
+	if kind == KindAPI {
+		sess.ExpiresAt = now.Add(s.cfg.TokenTTL)
+	} else {
+		sess.Kind, sess.ExpiresAt = KindWeb, now.Add(s.cfg.SessionMax)
+	}
+	token := randomToken(32)
+	sess.ID = TokenID(token)
+	entry.Detail = audit.Detail(map[string]any{"kind": sess.Kind})
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.RecordLogin(ctx, u.ID, true, 0, time.Time{}); err != nil {
 			return err
 		}
-		sess := &store.Session{UserID: u.ID, Kind: kind, CSRF: randomToken(24), CreatedAt: now, LastSeenAt: now}
-		if kind == KindAPI {
-			sess.ExpiresAt = now.Add(s.cfg.TokenTTL)
-		} else {
-			sess.Kind, sess.ExpiresAt = KindWeb, now.Add(s.cfg.SessionMax)
-		}
-		token := randomToken(32)
-		sess.ID = TokenID(token)
 		if err := tx.InsertSession(ctx, sess); err != nil {
 			return err
 		}
-		entry.Detail = audit.Detail(map[string]any{"kind": sess.Kind})
-		out = &Login{Token: token, CSRF: sess.CSRF, User: u, ExpiresAt: sess.ExpiresAt}
 		return tx.AppendAudit(ctx, entry)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("identity: login: %w", err)
 	}
-	if loginErr != nil {
-		return nil, loginErr
-	}
-	return out, nil
+	return &Login{Token: token, CSRF: sess.CSRF, User: u, ExpiresAt: sess.ExpiresAt}, nil
 }
 
 // cst is China Standard Time, for messages people read.

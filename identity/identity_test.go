@@ -123,6 +123,10 @@ func TestLockout(t *testing.T) {
 			t.Fatalf("locked account: got %v", err)
 		}
 		clk.Add(16 * time.Minute)
+		// One wrong guess after the lock expired starts a new count.
+		if _, err := svc.Login(ctx, "gat", "wrong", identity.KindWeb); huitong.ErrorCode(err) != huitong.EUNAUTHORIZED {
+			t.Fatalf("first failure after the lock expired: got %v, want unauthorized (not locked again)", err)
+		}
 		if _, err := svc.Login(ctx, "gat", pw, identity.KindWeb); err != nil {
 			t.Fatalf("after the lock expired: %v", err)
 		}
@@ -178,6 +182,34 @@ func TestDepartmentAdminLimits(t *testing.T) {
 		err = svc.CreateDepartment(sys, &huitong.Department{Code: gbcode.MakeUSCC('1', '1', "620102", "01360004"), Name: "城关区民政局", Jurisdiction: "620102", Level: huitong.LevelProvince})
 		if huitong.ErrorCode(err) != huitong.EINVALID {
 			t.Fatalf("level mismatch: got %v", err)
+		}
+	})
+}
+
+// TestConcurrentFailuresAllCount: guesses sent at once are each counted,
+// so parallel guessing cannot get past the lockout.
+func TestConcurrentFailuresAllCount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		svc, _, _ := setup(t, db)
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				svc.Login(ctx, "gat", "wrong-guess", identity.KindAPI)
+			}()
+		}
+		wg.Wait()
+		users, err := db.Users(ctx, huitong.UserFilter{Username: "gat"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if users[0].LockedUntil.IsZero() {
+			t.Fatalf("8 concurrent failures did not lock the account (failures %d)", users[0].FailedLogins)
+		}
+		if _, err := svc.Login(ctx, "gat", pw, identity.KindAPI); huitong.ErrorCode(err) != huitong.ERATELIMIT {
+			t.Fatalf("right password while locked: got %v", err)
 		}
 	})
 }

@@ -140,3 +140,18 @@ func (tx *Tx) UpdateUser(ctx context.Context, u *huitong.User) error {
 	}
 	return nil
 }
+
+// CountFailedLogin adds one to the account's failed sign-ins and returns
+// the new count, atomically. A lock that expired before now ends the old
+// count: the failure after it is the first of a new series.
+func (tx *Tx) CountFailedLogin(ctx context.Context, id int64, now time.Time) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `UPDATE users SET
+		failed_logins = CASE WHEN locked_until IS NOT NULL AND locked_until <= ? THEN 1 ELSE failed_logins + 1 END,
+		locked_until = CASE WHEN locked_until IS NOT NULL AND locked_until <= ? THEN NULL ELSE locked_until END
+		WHERE id = ? RETURNING failed_logins`, now, now, id).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count failed login: %w", err)
+	}
+	return n, nil
+}
