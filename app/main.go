@@ -25,9 +25,11 @@ import (
 	"huitong/catalog"
 	"huitong/cert"
 	"huitong/demo"
+	"huitong/exchange"
 	"huitong/gm"
 	"huitong/httpapi"
 	"huitong/identity"
+	"huitong/ingest"
 	"huitong/natsbus"
 	"huitong/store"
 	"huitong/web"
@@ -45,7 +47,9 @@ type Main struct {
 	Bus      *natsbus.Bus
 	Identity *identity.Service
 	Catalog  *catalog.Service
-	Certs    *cert.Service // certificate library (电子证照库) and seals
+	Certs    *cert.Service     // certificate library (电子证照库) and seals
+	Exchange *exchange.Service // sharing and exchange (共享交换) with the audit trail's checkpoints
+	Ingest   *ingest.Service   // data aggregation and quality governance (数据归集与治理)
 	API      *httpapi.Server
 	Web      *web.Server
 	Registry *prometheus.Registry
@@ -105,6 +109,12 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Identity = identity.New(db, identity.Config{SessionIdle: m.Config.SessionIdle}, nil)
 	m.Catalog = catalog.New(db, nil, m.Log)
 	m.Certs = cert.New(db, m.Keyring, cert.ConfigFromEnv(os.Getenv), nil, m.Log)
+	if m.Exchange, err = exchange.New(db, m.Catalog, m.Identity, m.Keyring, exchange.ConfigFromEnv(os.Getenv), nil, m.Log); err != nil {
+		return err
+	}
+	if m.Ingest, err = ingest.NewFromEnv(db, m.Catalog, m.Keyring, os.Getenv, nil, m.Log); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -193,9 +203,9 @@ func (m *Main) Run(ctx context.Context) error {
 	metrics := httpapi.NewMetrics(m.Registry)
 
 	mux := http.NewServeMux()
-	m.API = &httpapi.Server{Identity: m.Identity, Catalog: m.Catalog, Certs: m.Certs, DB: m.DB, Log: m.Log, Version: Version}
+	m.API = &httpapi.Server{Identity: m.Identity, Catalog: m.Catalog, Certs: m.Certs, Exchange: m.Exchange.Start(ctx, m.Bus), Ingest: m.Ingest.Start(ctx), DB: m.DB, Log: m.Log, Version: Version}
 	m.API.Register(mux)
-	m.Web = &web.Server{Identity: m.Identity, Catalog: m.Catalog, DB: m.DB, Log: m.Log, Version: Version, SecureCookies: m.Config.SecureCookies}
+	m.Web = &web.Server{Identity: m.Identity, Catalog: m.Catalog, Certs: m.Certs, DB: m.DB, Log: m.Log, Version: Version, SecureCookies: m.Config.SecureCookies}
 	m.Web.Register(mux)
 	mux.HandleFunc("GET /healthz", m.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
@@ -241,6 +251,21 @@ func (m *Main) loadDemo(ctx context.Context) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	m.DemoSummary = sum
+	if cs, err := demo.LoadCerts(ctx, m.Identity, m.Catalog, m.Certs, sum); err != nil {
+		return fmt.Errorf("demo certificates: %w", err)
+	} else {
+		m.Log.Info("demo certificates loaded", "types", cs.Types, "seals", cs.Seals, "certificates", cs.Certificates, "catalog", cs.Catalog)
+	}
+	if ds, err := demo.LoadData(ctx, m.Identity, m.Catalog, m.Ingest, demo.DataOptions{Resources: m.Config.DemoResources, Getenv: os.Getenv}); err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	} else {
+		m.Log.Info("demo data delivered", "people", ds.People, "companies", ds.Companies, "batches", ds.Batches, "accepted", ds.Accepted, "rejected", ds.Rejected, "disputes", ds.Disputes, "notes", ds.Notes)
+	}
+	if xs, err := demo.LoadExchange(ctx, m.DB, m.Keyring, m.Identity, m.Catalog, m.Exchange); err != nil {
+		return fmt.Errorf("demo exchange: %w", err)
+	} else {
+		m.Log.Info("demo exchange loaded", "requests", xs.Requests, "grants", xs.Grants, "pending", xs.Pending, "escalated", xs.Escalated, "uses", xs.Uses, "auditEntries", xs.Entries, "notes", xs.Notes)
+	}
 	m.Log.Info("demo loaded", "departments", sum.Departments, "users", sum.Users, "resources", sum.Resources, "published", sum.Published, "ms", time.Since(t).Milliseconds())
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
@@ -18,22 +19,27 @@ const Genesis = "000000000000000000000000000000000000000000000000000000000000000
 
 // Canonical returns the bytes that an entry's hash covers: a JSON array of
 // its fields in a fixed order, with the time in RFC 3339 UTC at microsecond
-// precision (what both database engines keep).
+// precision (what both database engines keep). The bytes are exactly what
+// encoding/json produces for that array (HTML-escaped strings, invalid
+// UTF-8 as U+FFFD); AppendCanonical writes them without reflection, and a
+// test holds the two to each other. NB: never change these bytes: every
+// stored hash depends on them. A new layout needs a new version.
 func Canonical(e *huitong.AuditEntry) []byte {
-	b, _ := json.Marshal([]any{
-		e.Chain, e.Seq, e.At.UTC().Format("2006-01-02T15:04:05.000000Z"),
-		e.Actor, e.Department, e.Action, e.Object, e.Result, e.Detail,
-	})
-	return b
+	return AppendCanonical(make([]byte, 0, 256+len(e.Detail)), e)
 }
 
 // Hash computes SM3(prev || canonical(e)) as lower-case hex.
 func Hash(prev string, e *huitong.AuditEntry) string {
-	h := sm3.New()
-	h.Write([]byte(prev))
-	h.Write(Canonical(e))
-	return hex.EncodeToString(h.Sum(nil))
+	b := bufPool.Get().(*[]byte)
+	buf := append((*b)[:0], prev...)
+	buf = AppendCanonical(buf, e)
+	sum := sm3.Sum(buf)
+	*b = buf
+	bufPool.Put(b)
+	return hex.EncodeToString(sum[:])
 }
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // Seal sets e.PrevHash and e.Hash, truncating e.At to microseconds first.
 func Seal(prev string, e *huitong.AuditEntry) {

@@ -15,7 +15,10 @@ import (
 
 	"huitong"
 	"huitong/catalog"
+	"huitong/cert"
+	"huitong/exchange"
 	"huitong/identity"
+	"huitong/ingest"
 	"huitong/store"
 )
 
@@ -23,6 +26,9 @@ import (
 type Server struct {
 	Identity *identity.Service
 	Catalog  *catalog.Service
+	Certs    *cert.Service     // certificate library and seals
+	Exchange *exchange.Service // sharing and exchange; its routes answer 503 when nil
+	Ingest   *ingest.Service   // data aggregation and quality governance; its routes answer 503 when nil
 	DB       *store.DB
 	Log      *slog.Logger
 	Version  string
@@ -51,6 +57,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerResources(mux)
 	s.registerCatalogIO(mux)
 	s.registerAudit(mux)
+	s.registerCerts(mux)
+	s.registerExchange(mux)
+	s.registerIngest(mux)
 	s.handle(mux, "GET /api/v1/openapi.json", s.public(s.openAPI))
 	s.handle(mux, "GET /api/v1/version", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		return writeJSON(w, http.StatusOK, map[string]string{"version": s.Version})

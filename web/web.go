@@ -29,6 +29,7 @@ import (
 
 	"huitong"
 	"huitong/catalog"
+	"huitong/cert"
 	"huitong/identity"
 	"huitong/store"
 )
@@ -58,6 +59,7 @@ const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-s
 type Server struct {
 	Identity      *identity.Service
 	Catalog       *catalog.Service
+	Certs         *cert.Service // certificate library (电子证照) and seals; no certificate pages when nil
 	DB            *store.DB
 	Log           *slog.Logger
 	Version       string
@@ -102,6 +104,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.Handle("GET /{$}", s.page(s.dashboard))
 	s.registerCatalog(mux)
 	s.registerAdmin(mux)
+	s.registerCerts(mux)
 	for path := range construction {
 		mux.Handle("GET "+path, s.page(s.underConstruction))
 	}

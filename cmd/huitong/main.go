@@ -46,9 +46,16 @@ Usage:
   huitong serve [flags]          run the platform (web UI, API, bus)
   huitong migrate [flags]        apply database migrations and exit
   huitong init [flags]           create the data authority and the first operator in an empty database
-  huitong audit verify [flags]   verify the audit hash chain
+  huitong audit verify [flags]   verify the audit hash chain and its signed checkpoints
+  huitong audit checkpoint|export  sign the chain head now; export a range verifiable with OpenSSL
   huitong catalog export|import  export or import the catalog (JSON, Excel) acting as --as USERNAME
   huitong bench catalog [flags]  measure catalog search against a LIKE scan
+  huitong bench exchange [flags] measure the audited query path against a static JSON handler
+  huitong bench cert [flags]     certificate issuing and verification against raw SM2
+  huitong bench ingest [flags]   data delivery against a raw insert; peak memory; conflict detection
+  huitong import [flags]         deliver a file (CSV, Excel, JSON lines) into a table-mounted resource
+  huitong cert verify FILE       verify an exported certificate offline (--pubkey PEM pins the key)
+  huitong cert export ID         export a certificate from the library
   huitong version                print the version
 
 Common flags (also HUITONG_* environment variables, see docs/operations.md):
@@ -72,15 +79,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "init":
 		return initPlatform(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "audit":
+		if len(args) >= 2 && (args[1] == "checkpoint" || args[1] == "export") {
+			return auditCmd(ctx, args[1:], stdout, stderr)
+		}
 		if len(args) < 2 || args[1] != "verify" {
 			return errors.New("usage: huitong audit verify [--data DIR | --db DSN]")
 		}
 		return auditVerify(ctx, args[2:], stdout, stderr)
 	case "bench":
+		if len(args) >= 2 && args[1] == "exchange" {
+			return benchExchange(ctx, args[2:], stdout, stderr)
+		}
+		if len(args) >= 2 && args[1] == "ingest" {
+			return benchIngest(ctx, args[2:], stdout, stderr)
+		}
+		if len(args) >= 2 && args[1] == "cert" {
+			return benchCert(ctx, args[2:], stdout, stderr)
+		}
 		if len(args) < 2 || args[1] != "catalog" {
 			return errors.New("usage: huitong bench catalog [--entries N] [--db DSN]")
 		}
 		return benchCatalog(ctx, args[2:], stdout, stderr)
+	case "cert":
+		return certCmd(ctx, args[1:], stdout, stderr)
+	case "import":
+		return importCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "huitong", app.Version)
 		return nil
@@ -175,11 +198,5 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer m.Close()
-	n, chain, seq, err := m.DB.VerifyAudit(ctx)
-	if err != nil {
-		fmt.Fprintf(stdout, "audit chain BROKEN: chain %s, first bad entry %d (%d entries verified before it)\n%v\n", chain, seq, n, err)
-		return exitError(2)
-	}
-	fmt.Fprintf(stdout, "audit chain OK: %d entries verified\n", n)
-	return nil
+	return verifyAuditTrail(ctx, m.DB, stdout)
 }

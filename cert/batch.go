@@ -1,0 +1,454 @@
+package cert
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"huitong"
+	"huitong/audit"
+	"huitong/gbcode"
+	"huitong/gm"
+	"huitong/store"
+)
+
+// BatchFormat is the format of a batch file.
+type BatchFormat string
+
+// Batch file formats: CSV with a header row, or JSON lines (one
+// huitong.IssueRequest per line).
+const (
+	BatchCSV   BatchFormat = "csv"
+	BatchJSONL BatchFormat = "jsonl"
+)
+
+// BatchRow is one row of a batch: its number in the file (the header is
+// row 1 in CSV; the first line is row 1 in JSON lines) and the request.
+type BatchRow struct {
+	Row int
+	Req huitong.IssueRequest
+}
+
+// RowError is one problem with one row, like the catalog import's.
+type RowError struct {
+	Row     int    `json:"row"`
+	Field   string `json:"field,omitempty"`
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
+	Value   string `json:"value,omitempty"` // the offending value, at most 100 runes
+}
+
+// BatchReport is the outcome of a batch. Without Partial, one bad row
+// stops the whole batch before anything is issued: Issued is 0 and Errors
+// lists every problem.
+type BatchReport struct {
+	Rows    int        `json:"rows"`
+	Issued  int        `json:"issued"`
+	Skipped int        `json:"skipped"`
+	DryRun  bool       `json:"dryRun,omitempty"`
+	Source  string     `json:"source"`
+	IDs     []string   `json:"ids"`
+	Errors  []RowError `json:"errors"`
+}
+
+// BatchOptions tune IssueBatch.
+type BatchOptions struct {
+	Issuer  string // default: the caller's department
+	DryRun  bool   // validate and report, issue nothing
+	Partial bool   // issue the good rows even when others are bad
+	Source  string // recorded on every certificate; default "batch:<random id>"
+}
+
+// fixedColumns maps the CSV headers of the non-data columns (English and
+// Chinese) to the request field they fill.
+var fixedColumns = map[string]string{
+	"holdername": "holderName", "持证主体名称": "holderName", "持证主体": "holderName",
+	"holderid": "holderId", "持证主体代码": "holderId",
+	"serial": "serial", "证照编号": "serial",
+	"validfrom": "validFrom", "有效期起始": "validFrom", "有效期起始日期": "validFrom",
+	"validto": "validTo", "有效期截止": "validTo", "有效期截止日期": "validTo",
+}
+
+// ReadBatch parses a batch file. CSV: UTF-8 (a BOM is skipped), a header
+// row naming holderName, holderId, optional serial, validFrom, validTo
+// (or 持证主体名称, 持证主体代码, 证照编号, 有效期起始, 有效期截止) and the type's
+// items by code or name. JSON lines: one IssueRequest object per line,
+// blank lines skipped. EINVALID for a file that cannot be read at all;
+// row problems come later from IssueBatch.
+func ReadBatch(r io.Reader, format BatchFormat, t *huitong.CertType) ([]BatchRow, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xEF\xBB\xBF")) {
+		br.Discard(3)
+	}
+	switch format {
+	case BatchJSONL:
+		var rows []BatchRow
+		sc := bufio.NewScanner(br)
+		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+		for n := 1; sc.Scan(); n++ {
+			line := bytes.TrimSpace(sc.Bytes())
+			if len(line) == 0 {
+				continue
+			}
+			var req huitong.IssueRequest
+			dec := json.NewDecoder(bytes.NewReader(line))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&req); err != nil {
+				return nil, huitong.Errorf(huitong.EINVALID, "第 %d 行不是有效的 JSON 对象: %s", n, err.Error())
+			}
+			rows = append(rows, BatchRow{Row: n, Req: req})
+		}
+		if err := sc.Err(); err != nil {
+			return nil, huitong.Errorf(huitong.EINVALID, "无法读取 JSON lines 文件: %s", err.Error())
+		}
+		return rows, nil
+	case BatchCSV, "":
+		cr := csv.NewReader(br)
+		cr.FieldsPerRecord = -1
+		header, err := cr.Read()
+		if err != nil {
+			return nil, huitong.Errorf(huitong.EINVALID, "CSV 文件没有表头行")
+		}
+		byName := map[string]string{}
+		for _, it := range t.Items {
+			byName[it.Code], byName[strings.ToLower(it.Code)], byName[it.Name] = it.Code, it.Code, it.Code
+		}
+		cols := make([]func(req *huitong.IssueRequest, v string), len(header))
+		for i, h := range header {
+			h = strings.TrimSpace(h)
+			if f, ok := fixedColumns[strings.ToLower(h)]; ok {
+				cols[i] = setter(f)
+			} else if code, ok := byName[h]; ok {
+				cols[i] = func(req *huitong.IssueRequest, v string) { req.Data[code] = v }
+			} else if h != "" {
+				return nil, &huitong.Error{Code: huitong.EINVALID, Message: fmt.Sprintf("表头第 %d 列“%s”不是“%s”的信息项", i+1, h, t.Name),
+					Fields: []huitong.FieldError{{Field: h, Rule: "unknown", Message: "未知列"}}}
+			}
+		}
+		var rows []BatchRow
+		for n := 2; ; n++ {
+			rec, err := cr.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				return nil, huitong.Errorf(huitong.EINVALID, "CSV 第 %d 行无法解析: %s", n, err.Error())
+			}
+			req := huitong.IssueRequest{Data: make(map[string]string, len(t.Items))}
+			empty := true
+			for i, v := range rec {
+				if i < len(cols) && cols[i] != nil && strings.TrimSpace(v) != "" {
+					cols[i](&req, v)
+					empty = false
+				}
+			}
+			if !empty {
+				rows = append(rows, BatchRow{Row: n, Req: req})
+			}
+		}
+		return rows, nil
+	}
+	return nil, fieldErr("format", "enum", "批量文件格式应为 csv 或 jsonl")
+}
+
+func setter(field string) func(req *huitong.IssueRequest, v string) {
+	return func(req *huitong.IssueRequest, v string) {
+		switch field {
+		case "holderName":
+			req.HolderName = v
+		case "holderId":
+			req.HolderID = v
+		case "serial":
+			req.Serial = v
+		case "validFrom":
+			req.ValidFrom = v
+		case "validTo":
+			req.ValidTo = v
+		}
+	}
+}
+
+// prepared is one validated row waiting to be signed.
+type prepared struct {
+	row       int
+	cert      *huitong.Certificate
+	doc       *Document
+	genSerial bool
+}
+
+// IssueBatch issues one certificate per row, all of type typeCode, for the
+// issuer. Rows are validated first (in parallel); without Partial any bad
+// row stops the batch before anything is issued. Then serials are
+// reserved for rows without one, certificates are signed by Workers
+// goroutines while a writer stores them, BatchChunk rows per transaction,
+// each transaction with one audit entry (cert.issue_batch) naming the
+// count, the first and last identifier and the SM3 of all identifiers.
+func (s *Service) IssueBatch(ctx context.Context, typeCode string, rows []BatchRow, opt BatchOptions) (*BatchReport, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Source == "" {
+		var b [6]byte
+		rand.Read(b[:])
+		opt.Source = "batch:" + hex.EncodeToString(b[:])
+	}
+	rep := &BatchReport{Rows: len(rows), DryRun: opt.DryRun, Source: opt.Source, IDs: []string{}, Errors: []RowError{}}
+	var ic *issueCtx
+	err = s.db.View(ctx, func(tx *store.Tx) error {
+		if ic, err = s.authorise(ctx, tx, p, typeCode, opt.Issuer); err != nil {
+			return err
+		}
+		if !opt.DryRun {
+			ic.sig, err = s.activeSigner(ctx, tx, ic.dept.Code, ic.now)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cert: batch: %w", err)
+	}
+
+	good := s.validateRows(ic, rows, opt, rep)
+	if err := s.checkSerials(ctx, ic, good, rep); err != nil {
+		return nil, err
+	}
+	if len(rep.Errors) > 0 {
+		good = dropBad(good, rep.Errors)
+		if !opt.Partial {
+			good = nil
+		}
+	}
+	rep.Skipped = rep.Rows - len(good)
+	if opt.DryRun || len(good) == 0 {
+		if opt.DryRun {
+			rep.Issued = len(good)
+		}
+		return rep, nil
+	}
+	if err := s.issuePrepared(ctx, p, ic, good, opt.Source, rep); err != nil {
+		return rep, fmt.Errorf("cert: batch: %w", err)
+	}
+	return rep, nil
+}
+
+// validateRows builds every row in parallel; problems go to rep.Errors in
+// row order.
+func (s *Service) validateRows(ic *issueCtx, rows []BatchRow, opt BatchOptions, rep *BatchReport) []*prepared {
+	out := make([]*prepared, len(rows))
+	errs := make([][]RowError, len(rows))
+	var wg sync.WaitGroup
+	w := s.cfg.Workers
+	for k := range w {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := k; i < len(rows); i += w {
+				req := rows[i].Req
+				req.Source = opt.Source
+				req.Serial = strings.ToUpper(gbcode.Normalize(req.Serial))
+				gen := req.Serial == ""
+				if gen {
+					req.Serial = "0" // placeholder until serials are reserved
+				}
+				if req.TypeCode != "" && !strings.EqualFold(req.TypeCode, ic.t.Code) {
+					errs[i] = append(errs[i], RowError{Row: rows[i].Row, Field: "type", Rule: "mismatch", Message: "一个批次只能颁发一种证照: " + ic.t.Code, Value: req.TypeCode})
+					continue
+				}
+				var v huitong.Validation
+				c, doc := ic.build(&req, 1, &v)
+				for _, f := range v.Fields {
+					errs[i] = append(errs[i], RowError{Row: rows[i].Row, Field: f.Field, Rule: f.Rule, Message: f.Message, Value: clip(valueOf(&rows[i].Req, f.Field))})
+				}
+				if len(v.Fields) == 0 {
+					out[i] = &prepared{row: rows[i].Row, cert: c, doc: doc, genSerial: gen}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	good := make([]*prepared, 0, len(rows))
+	for i := range rows {
+		rep.Errors = append(rep.Errors, errs[i]...)
+		if out[i] != nil {
+			good = append(good, out[i])
+		}
+	}
+	return good
+}
+
+// checkSerials reports serials given twice in the batch or already used.
+func (s *Service) checkSerials(ctx context.Context, ic *issueCtx, good []*prepared, rep *BatchReport) error {
+	seen := map[string]int{}
+	var given []string
+	for _, g := range good {
+		if g.genSerial {
+			continue
+		}
+		if first, dup := seen[g.cert.Serial]; dup {
+			rep.Errors = append(rep.Errors, RowError{Row: g.row, Field: "serial", Rule: "unique", Message: fmt.Sprintf("证照编号与第 %d 行重复", first), Value: g.cert.Serial})
+			continue
+		}
+		seen[g.cert.Serial] = g.row
+		given = append(given, g.cert.Serial)
+	}
+	if len(given) == 0 {
+		return nil
+	}
+	taken, err := s.db.TakenSerials(ctx, ic.t.Code, ic.dept.Code, given)
+	if err != nil {
+		return err
+	}
+	for _, g := range good {
+		if !g.genSerial && taken[g.cert.Serial] {
+			rep.Errors = append(rep.Errors, RowError{Row: g.row, Field: "serial", Rule: "unique", Message: "证照编号已被本部门同类证照使用", Value: g.cert.Serial})
+		}
+	}
+	return nil
+}
+
+func dropBad(good []*prepared, errs []RowError) []*prepared {
+	bad := make(map[int]bool, len(errs))
+	for _, e := range errs {
+		bad[e.Row] = true
+	}
+	out := good[:0]
+	for _, g := range good {
+		if !bad[g.row] {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// issuePrepared reserves serials, signs in parallel and stores in chunks.
+func (s *Service) issuePrepared(ctx context.Context, p *huitong.Principal, ic *issueCtx, good []*prepared, source string, rep *BatchReport) error {
+	gen := 0
+	for _, g := range good {
+		if g.genSerial {
+			gen++
+		}
+	}
+	if gen > 0 {
+		var first int64
+		err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
+			first, err = tx.ReserveSequence(ctx, "cert:"+ic.t.Code+":"+ic.dept.Code, gen)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for _, g := range good {
+			if g.genSerial {
+				g.cert.Serial = serialAt(ic.now, first)
+				first++
+				g.cert.ID = gbcode.CertIDPrefix + ic.t.Code + "." + ic.dept.Code + "." + g.cert.Serial + ".001." + string(gbcode.CertIDCheck(ic.t.Code+ic.dept.Code+g.cert.Serial+"001"))
+				g.doc.Serial, g.doc.ID = g.cert.Serial, g.cert.ID
+			}
+		}
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunk := s.cfg.BatchChunk
+	signed := make(chan []*huitong.Certificate, 2)
+	var signErr error
+	go func() {
+		defer close(signed)
+		for start := 0; start < len(good); start += chunk {
+			part := good[start:min(start+chunk, len(good))]
+			certs := make([]*huitong.Certificate, len(part))
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			w := s.cfg.Workers
+			for k := range w {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := k; i < len(part); i += w {
+						if err := ic.sig.sign(part[i].cert, part[i].doc); err != nil {
+							mu.Lock()
+							signErr = err
+							mu.Unlock()
+							return
+						}
+						certs[i] = part[i].cert
+					}
+				}()
+			}
+			wg.Wait()
+			if signErr != nil {
+				return
+			}
+			select {
+			case signed <- certs:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for certs := range signed {
+		err := s.db.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.InsertCertificates(ctx, certs); err != nil {
+				return err
+			}
+			h := gm.NewSM3()
+			for _, c := range certs {
+				h.Write([]byte(c.ID))
+				h.Write([]byte{'\n'})
+			}
+			return tx.AppendAudit(ctx, &huitong.AuditEntry{Actor: p.Actor(), Department: p.Department, Action: "cert.issue_batch", Object: source,
+				Detail: audit.Detail(map[string]any{"type": ic.t.Code, "count": len(certs), "first": certs[0].ID, "last": certs[len(certs)-1].ID,
+					"idsSm3": hex.EncodeToString(h.Sum(nil)), "seal": ic.sig.seal.ID})})
+		})
+		if err != nil {
+			cancel()
+			for range signed { // let the signer finish
+			}
+			return err
+		}
+		rep.Issued += len(certs)
+		for _, c := range certs {
+			rep.IDs = append(rep.IDs, c.ID)
+		}
+	}
+	if signErr != nil {
+		return signErr
+	}
+	return nil
+}
+
+// valueOf returns the request's value for a field name of the report.
+func valueOf(req *huitong.IssueRequest, field string) string {
+	switch field {
+	case "holderId":
+		return req.HolderID
+	case "holderName":
+		return req.HolderName
+	case "serial":
+		return req.Serial
+	case "validFrom":
+		return req.ValidFrom
+	case "validTo":
+		return req.ValidTo
+	}
+	if code, ok := strings.CutPrefix(field, "data."); ok {
+		return req.Data[code]
+	}
+	return ""
+}
+
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= 100 {
+		return s
+	}
+	return string([]rune(s)[:100])
+}

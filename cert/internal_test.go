@@ -1,0 +1,69 @@
+package cert
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"huitong"
+	"huitong/gbcode"
+	"huitong/gm"
+	"huitong/store"
+	"huitong/store/storetest"
+)
+
+// TestSealExpiredAtSigningForged stores a certificate whose signing time
+// lies after its seal's validity (as a forger with the key would make) and
+// checks that verification reports it.
+func TestSealExpiredAtSigningForged(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		key := make([]byte, gm.MasterKeySize)
+		rand.Read(key)
+		keys, _ := gm.NewKeyring(key)
+		s := New(db, keys, Config{SealYears: 1}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		ctx := context.Background()
+		dept := &huitong.Department{Code: gbcode.MakeUSCC('1', '1', "620000", "01380001"), Name: "甘肃省市场监督管理局", Jurisdiction: "620000", Level: huitong.LevelProvince, CreatedAt: time.Now()}
+		if err := db.Update(ctx, func(tx *store.Tx) error { return tx.InsertDepartment(ctx, dept) }); err != nil {
+			t.Fatal(err)
+		}
+		admin := huitong.WithPrincipal(ctx, &huitong.Principal{UserID: 1, Username: "a", Department: dept.Code, Roles: []huitong.Role{huitong.RoleDeptAdmin}})
+		seal, err := s.CreateSeal(admin, SealRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		typ := &huitong.CertType{Code: gbcode.MakeUSCC('1', '1', "100000", "00000013") + "001", Name: "营业执照", HolderKind: huitong.HolderEntity, Validity: huitong.CertValidity{Permanent: true}}
+		ic := &issueCtx{t: typ, dept: dept, now: seal.ValidTo.Add(24 * time.Hour), by: "forger"}
+		var v huitong.Validation
+		c, doc := ic.build(&huitong.IssueRequest{Serial: "1", HolderName: "某公司", HolderID: gbcode.MakeUSCC('9', '1', "620100", "MA700001")}, 1, &v)
+		if err := v.Err(); err != nil {
+			t.Fatal(err)
+		}
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			sealed, err := tx.SealKey(ctx, seal.ID)
+			if err != nil {
+				return err
+			}
+			k, err := keys.OpenPrivateKey(sealed, "seal:"+seal.ID)
+			if err != nil {
+				return err
+			}
+			if err := (&signer{seal: seal, key: k}).sign(c, doc); err != nil {
+				return err
+			}
+			return tx.InsertCertificates(ctx, []*huitong.Certificate{c})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Verify(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Valid || got.Checks.Seal || !got.Checks.Signature || got.Reasons[0].Rule != RuleSealExpired {
+			t.Errorf("got valid=%v seal=%v signature=%v %v, want invalid by %s only", got.Valid, got.Checks.Seal, got.Checks.Signature, got.Reasons, RuleSealExpired)
+		}
+	})
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"huitong"
+	"huitong/app"
+	"huitong/cert"
+	"huitong/gbcode"
+	"huitong/gm"
+	"huitong/store"
+)
+
+// benchCert measures, in one run, raw SM2 signing and verification (the
+// gm package alone, on every core) against the platform: batch issuing of
+// --count certificates (validation, canonical JSON, signing, storage and
+// audit) and verification by identifier (storage read, canonical check,
+// seal lookup, signature).
+func benchCert(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench cert", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	count := fs.Int("count", 100000, "certificates to issue in one batch")
+	dur := fs.Duration("duration", 3*time.Second, "how long each rate is measured")
+	dsn := fs.String("db", "", "PostgreSQL DSN to benchmark on (default: a SQLite file in a temp directory); the schema must be empty")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "signing and verifying goroutines, on both sides")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "huitong-bench-cert-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cfg := app.DefaultConfig()
+	cfg.DataDir, cfg.DB, cfg.LogLevel = dir, *dsn, "error"
+	m := app.NewMain()
+	m.Config, m.LogOut = cfg, io.Discard
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+	svc := cert.New(m.DB, m.Keyring, cert.Config{Workers: *workers}, nil, nil)
+	fmt.Fprintf(stdout, "huitong bench cert: %d certificates on %s, %d workers, GOMAXPROCS=%d, %s per rate\n", *count, m.DB.Engine, *workers, runtime.GOMAXPROCS(0), *dur)
+
+	staff, typ, err := benchCertSetup(ctx, m.DB, svc)
+	if err != nil {
+		return err
+	}
+	// A representative payload: the first certificate, issued normally.
+	first, err := svc.Issue(staff, benchReq(typ.Code, 0))
+	if err != nil {
+		return err
+	}
+	key, _ := gm.GenerateKey()
+	sig, _ := key.Sign(first.Payload)
+	pub := key.Public()
+	fmt.Fprintf(stdout, "payload %d bytes (canonical JSON), signature %d bytes (DER)\n\n", len(first.Payload), len(sig))
+
+	signRaw := func() error { _, err := key.Sign(first.Payload); return err }
+	rawSign1 := rate(*dur/2, 1, signRaw)
+	rawBefore := rate(*dur/2, *workers, signRaw)
+
+	rows := make([]cert.BatchRow, *count)
+	for i := range rows {
+		rows[i] = cert.BatchRow{Row: i + 2, Req: *benchReq(typ.Code, i+1)}
+	}
+	runtime.GC()
+	t := time.Now()
+	rep, err := svc.IssueBatch(staff, typ.Code, rows, cert.BatchOptions{})
+	if err != nil {
+		return err
+	}
+	if rep.Issued != *count {
+		return fmt.Errorf("batch issued %d of %d: %v", rep.Issued, *count, rep.Errors[:min(3, len(rep.Errors))])
+	}
+	elapsed := time.Since(t)
+	batch := float64(*count) / elapsed.Seconds()
+	// Raw signing is measured before and after the batch and averaged, so
+	// a machine whose load changes during the run skews both sides alike.
+	rawAfter := rate(*dur/2, *workers, signRaw)
+	rawSign := (rawBefore + rawAfter) / 2
+	fmt.Fprintf(stdout, "%-44s %12s\n", "signing", "per second")
+	fmt.Fprintf(stdout, "%-44s %12.0f\n", "raw SM2 sign, 1 goroutine", rawSign1)
+	fmt.Fprintf(stdout, "%-44s %12.0f  (before %.0f, after %.0f)\n", fmt.Sprintf("raw SM2 sign, %d goroutines", *workers), rawSign, rawBefore, rawAfter)
+	fmt.Fprintf(stdout, "%-44s %12.0f  (%d in %s)\n", "platform batch issue (IssueBatch)", batch, *count, elapsed.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "ratio batch issue / raw sign, 1 goroutine:  %.2f (target >= 0.70)\n", batch/rawSign1)
+	fmt.Fprintf(stdout, "ratio batch issue / raw sign, %d goroutines: %.2f\n\n", *workers, batch/rawSign)
+
+	ids := rep.IDs
+	var bad atomic.Int64
+	verifyRaw := func() error {
+		if !pub.Verify(first.Payload, sig) {
+			return fmt.Errorf("raw verify failed")
+		}
+		return nil
+	}
+	verifyPlatform := func() error {
+		v, err := svc.Verify(ctx, ids[rand.IntN(len(ids))])
+		if err != nil {
+			return err
+		}
+		if !v.Valid {
+			bad.Add(1)
+		}
+		return nil
+	}
+	// Interleaved in ten rounds, so both sides see the same machine.
+	var rawVerify, platform, rawVerify1 float64
+	for range 10 {
+		rawVerify += rate(*dur/10, *workers, verifyRaw) / 10
+		platform += rate(*dur/10, *workers, verifyPlatform) / 10
+	}
+	rawVerify1 = rate(*dur/2, 1, verifyRaw)
+	fmt.Fprintf(stdout, "%-44s %12s\n", "verification", "per second")
+	fmt.Fprintf(stdout, "%-44s %12.0f\n", "raw SM2 verify, 1 goroutine", rawVerify1)
+	fmt.Fprintf(stdout, "%-44s %12.0f\n", fmt.Sprintf("raw SM2 verify, %d goroutines", *workers), rawVerify)
+	fmt.Fprintf(stdout, "%-44s %12.0f  (%d reported invalid)\n", fmt.Sprintf("platform Verify(id), %d goroutines", *workers), platform, bad.Load())
+	fmt.Fprintf(stdout, "ratio verify / raw verify, 1 goroutine:  %.2f (target >= 0.80)\n", platform/rawVerify1)
+	fmt.Fprintf(stdout, "ratio verify / raw verify, %d goroutines: %.2f\n", *workers, platform/rawVerify)
+	if bad.Load() > 0 {
+		return fmt.Errorf("%d verifications reported invalid", bad.Load())
+	}
+	return nil
+}
+
+// benchCertSetup makes a department with a seal and a certificate type,
+// through the service, and returns a staff principal.
+func benchCertSetup(ctx context.Context, db *store.DB, svc *cert.Service) (context.Context, *huitong.CertType, error) {
+	dept := &huitong.Department{Code: gbcode.MakeUSCC('1', '1', "620000", "01390001"), Name: "甘肃省市场监督管理局", Jurisdiction: "620000",
+		Level: huitong.LevelProvince, CreatedAt: time.Now().UTC()}
+	if err := db.Update(ctx, func(tx *store.Tx) error { return tx.InsertDepartment(ctx, dept) }); err != nil {
+		return nil, nil, err
+	}
+	sys := huitong.WithPrincipal(ctx, huitong.System)
+	typ := &huitong.CertType{Definer: gbcode.MakeUSCC('1', '1', "100000", "00000013"), DefinerName: "国家市场监督管理总局", Name: "营业执照",
+		HolderKind: huitong.HolderEntity, Validity: huitong.CertValidity{Permanent: true}, Issuers: []string{dept.Code},
+		Items: []huitong.CertItem{
+			{Code: "fddbr", Name: "法定代表人", Type: huitong.TypeString, Required: true},
+			{Code: "zczb", Name: "注册资本(万元)", Type: huitong.TypeMoney},
+			{Code: "clrq", Name: "成立日期", Type: huitong.TypeDate, Required: true},
+			{Code: "zs", Name: "住所", Type: huitong.TypeString},
+			{Code: "jyfw", Name: "经营范围", Type: huitong.TypeMemo},
+		}}
+	if err := svc.CreateType(sys, typ); err != nil {
+		return nil, nil, err
+	}
+	if _, err := svc.CreateSeal(sys, cert.SealRequest{Department: dept.Code}); err != nil {
+		return nil, nil, err
+	}
+	staff := huitong.WithPrincipal(ctx, &huitong.Principal{UserID: 1, Username: "bench", Department: dept.Code, Roles: []huitong.Role{huitong.RoleStaff}})
+	return staff, typ, nil
+}
+
+func benchReq(typeCode string, i int) *huitong.IssueRequest {
+	body := fmt.Sprintf("MA%06d", i%1000000)
+	return &huitong.IssueRequest{TypeCode: typeCode, HolderName: fmt.Sprintf("兰州汇通第%d商贸有限公司", i),
+		HolderID: gbcode.MakeUSCC('9', '1', "620100", body),
+		Data: map[string]string{"fddbr": "张伟", "zczb": "500.00", "clrq": "2019-06-18", "zs": "甘肃省兰州市城关区东岗西路 1 号",
+			"jyfw": "日用百货、五金交电、电子产品销售；货物进出口；技术进出口"}}
+}
+
+// rate runs fn from workers goroutines for d and returns calls per second.
+func rate(d time.Duration, workers int, fn func() error) float64 {
+	var n atomic.Int64
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				if fn() == nil {
+					n.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n.Load()) / time.Since(start).Seconds()
+}

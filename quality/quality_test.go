@@ -1,0 +1,134 @@
+package quality_test
+
+import (
+	"testing"
+	"time"
+
+	"huitong"
+	"huitong/quality"
+)
+
+func TestCalendarDeadline(t *testing.T) {
+	cst := time.FixedZone("CST", 8*3600)
+	holidays, err := quality.ParseDays("2026-10-01,2026-10-02,2026-10-05,2026-10-06,2026-10-07")
+	if err != nil {
+		t.Fatal(err)
+	}
+	workdays, _ := quality.ParseDays("2026-09-27,2026-10-10")
+	cal := quality.Calendar{Holidays: holidays, Workdays: workdays}
+	for _, c := range []struct {
+		name string
+		from time.Time
+		days int
+		want string
+	}{
+		{"Weekdays", time.Date(2026, 3, 2, 10, 0, 0, 0, cst), 3, "2026-03-05"},
+		{"OverAWeekend", time.Date(2026, 3, 6, 10, 0, 0, 0, cst), 1, "2026-03-09"},
+		{"LateFridayUTCIsSaturdayInChina", time.Date(2026, 3, 6, 17, 0, 0, 0, time.UTC), 1, "2026-03-09"},
+		{"MakeUpSunday", time.Date(2026, 9, 25, 10, 0, 0, 0, cst), 3, "2026-09-29"},
+		{"NationalDay", time.Date(2026, 9, 29, 10, 0, 0, 0, cst), 3, "2026-10-09"},
+		{"MakeUpSaturday", time.Date(2026, 10, 9, 10, 0, 0, 0, cst), 1, "2026-10-10"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := cal.Deadline(c.from, c.days).In(cst)
+			if got.Format(time.DateOnly) != c.want || got.Hour() != 23 || got.Minute() != 59 {
+				t.Fatalf("got %s, want the end of %s", got, c.want)
+			}
+		})
+	}
+	if _, err := quality.ParseDays("2026-13-01"); err == nil {
+		t.Fatal("bad date accepted")
+	}
+}
+
+func TestTimeliness(t *testing.T) {
+	at := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	for _, c := range []struct {
+		name  string
+		cycle huitong.UpdateCycle
+		prev  time.Time
+		want  float64
+	}{
+		{"First", huitong.CycleDaily, time.Time{}, 100},
+		{"OnTime", huitong.CycleDaily, at.Add(-20 * time.Hour), 100},
+		{"HalfLate", huitong.CycleDaily, at.Add(-36 * time.Hour), 50},
+		{"TwiceLate", huitong.CycleDaily, at.Add(-3 * day), 0},
+		{"Monthly", huitong.CycleMonthly, at.Add(-30 * day), 100},
+		{"Irregular", huitong.CycleIrregular, at.Add(-400 * day), 100},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := quality.Timeliness(c.cycle, c.prev, at); got != c.want {
+				t.Fatalf("got %.1f, want %.1f", got, c.want)
+			}
+		})
+	}
+}
+
+func TestScoreBatch(t *testing.T) {
+	q := quality.ScoreBatch(quality.BatchFacts{Received: 200, Accepted: 180, Duplicates: 4, Warnings: 3, Disputes: 6, FilledCells: 1620, Items: 10, Cycle: huitong.CycleDaily})
+	want := huitong.QualityScore{Records: 180, Completeness: 90, Validity: 90, Uniqueness: 98, Consistency: 95, Timeliness: 100, Overall: 94.6}
+	if q != want {
+		t.Fatalf("got %+v, want %+v", q, want)
+	}
+	if z := quality.ScoreBatch(quality.BatchFacts{}); z.Validity != 0 || z.Completeness != 0 {
+		t.Fatalf("empty batch: got %+v, want zeros without dividing by zero", z)
+	}
+}
+
+func TestNames(t *testing.T) {
+	for _, c := range []struct{ a, b string }{
+		{"买买提·艾力", "买买提•艾力"},
+		{"买买提・艾力", " 买买提．艾力 "},
+		{"张 三", "张三"},
+		{"ｊｏｈｎ　Ｓｍｉｔｈ", "JOHNSMITH"},
+	} {
+		if quality.NormalizeName(c.a) != quality.NormalizeName(c.b) {
+			t.Errorf("%q and %q: got %q and %q, want equal", c.a, c.b, quality.NormalizeName(c.a), quality.NormalizeName(c.b))
+		}
+	}
+	if quality.MatchKey("张三", "") != "" || quality.MatchKey("", "1990-01-01") != "" {
+		t.Fatal("a match key needs both a name and a date")
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	reg := quality.NewRegistry([]*huitong.DataElement{
+		{Code: "XM", Name: "姓名", Role: quality.RoleName},
+		{Code: "QYMC", Name: "企业名称", Aliases: []string{"NSRMC", "纳税人名称"}, Role: quality.RoleName},
+		{Code: "LXDH", Name: "联系电话", Rule: quality.RulePhone},
+		{Code: "XBDM", Name: "性别", Rule: "enum:1,2"},
+	})
+	for _, c := range []struct {
+		name string
+		item huitong.Item
+		rule string
+		elem string
+	}{
+		{"KeyKindWins", huitong.Item{Name: "身份证", Key: true, KeyKind: huitong.KeyCitizenID, DataElement: "mobile"}, quality.RuleCitizenID, ""},
+		{"DataElementRule", huitong.Item{Name: "电话", Code: "LXDH", DataElement: "mobile"}, quality.RuleMobile, "LXDH"},
+		{"DataElementCode", huitong.Item{Name: "号码", Code: "HM", DataElement: "lxdh"}, quality.RulePhone, "LXDH"},
+		{"ItemCode", huitong.Item{Name: "电话号码", Code: "LXDH"}, quality.RulePhone, "LXDH"},
+		{"Alias", huitong.Item{Name: "纳税人名称", Code: "NSRMC"}, "", "QYMC"},
+		{"ItemName", huitong.Item{Name: "性别"}, "enum:1,2", "XBDM"},
+		{"Unknown", huitong.Item{Name: "备注", Code: "BZ"}, "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := reg.RuleOf(&c.item); got != c.rule {
+				t.Errorf("rule: got %q, want %q", got, c.rule)
+			}
+			e := reg.ForItem(&c.item)
+			if (e == nil && c.elem != "") || (e != nil && e.Code != c.elem) {
+				t.Errorf("element: got %v, want %q", e, c.elem)
+			}
+		})
+	}
+	for rule, ok := range map[string]bool{"citizen_id": true, "enum:男,女": true, "enum:": false, "enum:a,,b": false, "regex:.*": false, "": false} {
+		if quality.ValidRule(rule) != ok {
+			t.Errorf("ValidRule(%q): got %v, want %v", rule, !ok, ok)
+		}
+	}
+	if err := quality.ValidateElement(&huitong.DataElement{Code: "1x", Name: "", Rule: "bad", Role: "boss"}); len(huitong.ErrorFields(err)) != 4 {
+		t.Fatalf("bad element: got %v, want four fields", err)
+	}
+}

@@ -1,0 +1,289 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"huitong"
+	"huitong/app"
+	"huitong/gbcode"
+)
+
+// TestBrowserCertificates runs the real platform with the demo province in
+// headless Chromium: the market regulator's staff issues a business
+// licence through the form; signed out, the public verify page shows it
+// valid and rejects a tampered export with the reason; signed in again,
+// the holder's wallet shows it, a show code is made, and the code verifies
+// once and is refused the second time as already used.
+func TestBrowserCertificates(t *testing.T) {
+	exe := chromium(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	m := app.NewMain()
+	m.Config.Addr = "127.0.0.1:0"
+	m.Config.DataDir = t.TempDir()
+	m.Config.Demo = true
+	m.Config.DemoResources = 60
+	m.LogOut = io.Discard
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.DemoSummary == nil {
+		t.Fatal("demo not loaded")
+	}
+	base := m.URL()
+
+	// 甘肃省市场监督管理局's staff may issue 营业执照 (the demo's
+	// issuer rule: provincial departments named …市场监督管理局).
+	const staff = "scjg"
+	found := false
+	for _, a := range m.DemoSummary.Accounts {
+		if a.Username == staff && a.DepartmentName == "甘肃省市场监督管理局" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the demo has no account %s of 甘肃省市场监督管理局", staff)
+	}
+	types, err := m.Certs.Types(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	licence := ""
+	for _, ty := range types {
+		if ty.Name == "营业执照" {
+			licence = ty.Code
+		}
+	}
+	if licence == "" {
+		t.Fatal("the demo has no 营业执照 type")
+	}
+	holderName, holderID := "兰州驼铃商贸有限公司", gbcode.MakeUSCC('9', '1', "620102", "MA7WEB01")
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1440, 900),
+	)
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	defer acancel()
+	bctx, bcancel := chromedp.NewContext(actx)
+	defer bcancel()
+
+	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(bctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	textOf := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(s)
+	}
+	signIn := func(user string) {
+		t.Helper()
+		do("sign in "+user,
+			chromedp.Navigate(base+"/login"),
+			chromedp.WaitVisible(chromedp.ID("username")),
+			chromedp.SendKeys(chromedp.ID("username"), user),
+			chromedp.SendKeys(chromedp.ID("password"), "demo"),
+			chromedp.Click(chromedp.CSS(".login-card button[type=submit]")),
+			chromedp.WaitVisible(chromedp.CSS(".who-name")),
+		)
+	}
+	signOut := func() {
+		t.Helper()
+		do("sign out", chromedp.Click(chromedp.CSS(".logout button")), chromedp.WaitVisible(chromedp.ID("username")))
+	}
+
+	// Staff issues the licence through the form generated from the type.
+	signIn(staff)
+	do("open 证照签发",
+		chromedp.Click(chromedp.CSS(`.sidenav a[href="/certs/issue"]`)),
+		chromedp.WaitVisible(chromedp.ID("pick-type")),
+		chromedp.SetValue(chromedp.ID("pick-type"), licence),
+		chromedp.Click(chromedp.ID("pick")),
+		chromedp.WaitVisible(chromedp.ID("issue-form")),
+	)
+	do("fill the form",
+		chromedp.SendKeys(chromedp.ID("f-holderName"), holderName),
+		chromedp.SendKeys(chromedp.ID("f-holderId"), holderID),
+		chromedp.SendKeys(chromedp.ID("f-data-lx"), "有限责任公司(自然人投资或控股)"),
+		chromedp.SendKeys(chromedp.ID("f-data-fddbr"), "王芳"),
+		chromedp.SendKeys(chromedp.ID("f-data-zczb"), "300.00"),
+		chromedp.SetValue(chromedp.ID("f-data-clrq"), "2024-05-20"),
+		chromedp.SendKeys(chromedp.ID("f-data-yyqx"), "长期"),
+		chromedp.SendKeys(chromedp.ID("f-data-zs"), "甘肃省兰州市城关区雁滩路88号"),
+		chromedp.SendKeys(chromedp.ID("f-data-jyfw"), "日用百货销售；文具用品零售；工艺美术品及收藏品零售(象牙及其制品除外)。"),
+	)
+	do("issue",
+		chromedp.Click(chromedp.ID("issue")),
+		chromedp.WaitVisible(chromedp.Search(`//span[@id="cert-status"][contains(., "有效")]`)),
+	)
+	loc, err := chromedp.Run(bctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimPrefix(loc, base+"/certs/c/")
+	if !strings.HasPrefix(id, gbcode.CertIDPrefix+licence+".") {
+		t.Fatalf("after issuing: got %s, want the page of a 营业执照", loc)
+	}
+	if got := textOf("#cert-holder"); got != holderName {
+		t.Errorf("holder: got %q, want %q", got, holderName)
+	}
+	if got := textOf("#signature-verdict"); got != "签名有效，证照有效" {
+		t.Errorf("signature: got %q, want 签名有效，证照有效", got)
+	}
+	do("seal picture", chromedp.WaitVisible(chromedp.CSS(".cert-side img.seal-picture")))
+	screenshot(t, bctx, "cert-detail")
+
+	// The PDF and the export file, fetched as the page's own links would.
+	pdfType, err := chromedp.Run(bctx, chromedp.Evaluate[string](`fetch(document.getElementById("download-pdf").href).then(r => r.status + " " + r.headers.get("content-type"))`, chromedp.EvalAwaitPromise))
+	if err != nil || pdfType != "200 application/pdf" {
+		t.Errorf("PDF link: got %q (%v), want 200 application/pdf", pdfType, err)
+	}
+	exported, err := chromedp.Run(bctx, chromedp.Evaluate[string](`fetch(document.getElementById("download-export").href).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("download the export: %v", err)
+	}
+	if dir := os.Getenv("HUITONG_SCREENSHOTS"); dir != "" {
+		users, err := m.Identity.Users(huitong.WithPrincipal(ctx, huitong.System), huitong.UserFilter{Username: staff})
+		if err != nil || len(users) != 1 {
+			t.Fatalf("user %s: %v", staff, err)
+		}
+		u := users[0]
+		pdf, err := m.Certs.PDF(huitong.WithPrincipal(ctx, &huitong.Principal{UserID: u.ID, Username: u.Username, Department: u.Department, Roles: u.Roles}), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "cert.pdf"), pdf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	signOut()
+
+	// Signed out, the public page verifies it.
+	do("verify by identifier",
+		chromedp.Navigate(base+"/verify"),
+		chromedp.WaitVisible(chromedp.ID("verify-id-input")),
+		chromedp.SendKeys(chromedp.ID("verify-id-input"), id),
+		chromedp.Click(chromedp.ID("verify-by-id")),
+		chromedp.WaitVisible(chromedp.ID("verdict")),
+	)
+	if got := textOf("#verdict-title"); got != "✔ 证照有效" {
+		t.Errorf("verdict: got %q, want ✔ 证照有效", got)
+	}
+	if got := textOf("#verify-status"); got != "有效" {
+		t.Errorf("status at verification: got %q, want 有效", got)
+	}
+	if got := textOf("#verify-holder-id"); got != gbcode.MaskUSCC(holderID) {
+		t.Errorf("holder code: got %q, want masked %q", got, gbcode.MaskUSCC(holderID))
+	}
+	screenshot(t, bctx, "cert-verify")
+
+	// One character of the signed payload changed: rejected, with why.
+	var e map[string]any
+	if err := json.Unmarshal([]byte(exported), &e); err != nil {
+		t.Fatalf("export file: %v", err)
+	}
+	payload, err := base64.StdEncoding.DecodeString(e["payload"].(string))
+	if err != nil || !bytes.Contains(payload, []byte(`"300.00"`)) {
+		t.Fatalf("export payload: got %.80q (%v), want the registered capital 300.00", payload, err)
+	}
+	e["payload"] = base64.StdEncoding.EncodeToString(bytes.Replace(payload, []byte(`"300.00"`), []byte(`"900.00"`), 1))
+	tampered, _ := json.Marshal(e)
+	file := filepath.Join(t.TempDir(), "tampered.json")
+	if err := os.WriteFile(file, tampered, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do("upload the tampered export",
+		chromedp.Navigate(base+"/verify"),
+		chromedp.WaitVisible(chromedp.ID("file")),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{file}),
+		chromedp.Click(chromedp.ID("verify-file")),
+		chromedp.WaitVisible(chromedp.ID("verdict")),
+	)
+	if got := textOf("#verdict-title"); got != "✘ 证照无效" {
+		t.Errorf("tampered verdict: got %q, want ✘ 证照无效", got)
+	}
+	if got := textOf("#reasons"); !strings.Contains(got, "签名验证失败") || !strings.Contains(got, "cert.signature") {
+		t.Errorf("tampered reasons: got %q, want the signature failure (cert.signature)", got)
+	}
+	screenshot(t, bctx, "cert-tampered")
+
+	// Signed in again: the holder's wallet, and a show code.
+	signIn(staff)
+	do("open the wallet",
+		chromedp.Click(chromedp.CSS(`.sidenav a[href="/certs/wallet"]`)),
+		chromedp.WaitVisible(chromedp.ID("wallet-holder")),
+		chromedp.SendKeys(chromedp.ID("wallet-holder"), holderID),
+		chromedp.Click(chromedp.ID("wallet-open")),
+		chromedp.WaitVisible(chromedp.ID("wallet")),
+	)
+	if got := textOf("#wallet a.result-name"); got != "营业执照" {
+		t.Errorf("wallet: got %q, want 营业执照", got)
+	}
+	if href, err := chromedp.Run(bctx, chromedp.AttributeValue(chromedp.CSS("#wallet a.result-name"), "href")); err != nil || href.Value != "/certs/c/"+id {
+		t.Errorf("wallet link: got %q (%v), want /certs/c/%s", href.Value, err, id)
+	}
+	screenshot(t, bctx, "cert-wallet")
+	do("亮证", chromedp.Click(chromedp.CSS("#wallet .show-button")), chromedp.WaitVisible(chromedp.ID("show-qr")))
+	code := textOf("#show-code")
+	if len(code) != 6 {
+		t.Fatalf("show code: got %q, want six digits", code)
+	}
+	if got := textOf("#show-expires"); got == "" {
+		t.Error("show code expiry: got none")
+	}
+	screenshot(t, bctx, "cert-show")
+	signOut()
+
+	// The verifier follows the QR code's link: once valid, then used.
+	verifyCode := func(step string) {
+		t.Helper()
+		do(step,
+			chromedp.Navigate(base+"/verify/show?code="+code),
+			chromedp.WaitVisible(chromedp.ID("show-code-input")),
+			chromedp.Click(chromedp.ID("show-verify")),
+			chromedp.WaitVisible(chromedp.ID("verdict")),
+		)
+	}
+	verifyCode("verify the show code")
+	if got := textOf("#verdict-title"); got != "✔ 证照有效" {
+		t.Errorf("show code, first time: got %q, want ✔ 证照有效", got)
+	}
+	if got := textOf(`#verify-data dd[data-item="fddbr"]`); got != "王芳" {
+		t.Errorf("data shown to the verifier: got %q, want 王芳", got)
+	}
+	verifyCode("verify the show code again")
+	if got := textOf("#verdict-title"); got != "✘ 亮证码已使用" {
+		t.Errorf("show code, second time: got %q, want ✘ 亮证码已使用", got)
+	}
+	if got := textOf("#refusal-rule"); got != "cert.show_used" {
+		t.Errorf("refusal rule: got %q, want cert.show_used", got)
+	}
+}
