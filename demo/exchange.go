@@ -31,6 +31,7 @@ type ExchangeSummary struct {
 // fixedClock is a clock stopped at a time, for requests filed in the past.
 type fixedClock struct{ t time.Time }
 
+// Now returns the time the clock is stopped at.
 func (c fixedClock) Now() time.Time { return c.t }
 
 // LoadExchange fills the sharing side of the demo, after Load and LoadData,

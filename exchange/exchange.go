@@ -76,11 +76,11 @@ type Service struct {
 	signer     *gm.PrivateKey
 	subjectKey []byte
 
-	busMu sync.Mutex
-	bus   *natsbus.Bus
+	busMu        sync.Mutex
+	bus          *natsbus.Bus
 	hooksRunning map[int64]func()
-	stop  context.CancelFunc
-	wg    sync.WaitGroup
+	stop         context.CancelFunc
+	wg           sync.WaitGroup
 
 	// OnGrantChange, when set, is called after a grant is revoked or its
 	// limits change, so other instances can drop it from their caches
@@ -109,21 +109,21 @@ func New(db *store.DB, cat Catalog, ids Identity, keys *gm.Keyring, cfg Config, 
 	now := clock.Now
 	s := &Service{
 		db: db, cat: cat, ids: ids, keys: keys, cfg: cfg, cal: cal, clock: clock, log: log.With("component", "exchange"),
-		limits:    newLimiter(),
-		breakers:  newBreakers(cfg.BreakerFailures, cfg.BreakerCooldown),
-		client:    &http.Client{Timeout: cfg.ProxyTimeout, CheckRedirect: noRedirects},
-		hooks:     &http.Client{Timeout: cfg.WebhookTimeout, CheckRedirect: noRedirects},
-		resources: newTTLCache[string, *resourceView](cfg.CacheTTL, now),
-		grants:    newTTLCache[string, []*huitong.Grant](cfg.CacheTTL, now),
-		apiKeys:   newTTLCache[string, *huitong.Principal](cfg.CacheTTL, now),
-		depts:     newTTLCache[string, *huitong.Department](time.Minute, now),
-		creds:     newTTLCache[string, *credential](cfg.CacheTTL, now),
+		limits:       newLimiter(),
+		breakers:     newBreakers(cfg.BreakerFailures, cfg.BreakerCooldown),
+		client:       &http.Client{Timeout: cfg.ProxyTimeout, CheckRedirect: noRedirects},
+		hooks:        &http.Client{Timeout: cfg.WebhookTimeout, CheckRedirect: noRedirects},
+		resources:    newTTLCache[string, *resourceView](cfg.CacheTTL, now),
+		grants:       newTTLCache[string, []*huitong.Grant](cfg.CacheTTL, now),
+		apiKeys:      newTTLCache[string, *huitong.Principal](cfg.CacheTTL, now),
+		depts:        newTTLCache[string, *huitong.Department](time.Minute, now),
+		creds:        newTTLCache[string, *credential](cfg.CacheTTL, now),
 		hooksRunning: map[int64]func(){},
 	}
 	s.hooks.Transport = &http.Transport{DialContext: (&net.Dialer{Timeout: 5 * time.Second, Control: s.dialControl}).DialContext,
 		TLSHandshakeTimeout: 5 * time.Second, MaxIdleConnsPerHost: 4}
 	db.KeepIdleReaders() // see its comment: queries reopen connections otherwise
-	s.journal = newJournal(db, cfg.JournalBatch, s.log)
+	s.journal = newJournal(db, cfg.JournalBatch, cfg.Chain, s.log)
 	return s, nil
 }
 

@@ -93,7 +93,9 @@ func (s *Service) SetCredential(ctx context.Context, code, header, value string)
 	return err
 }
 
-func credentialAD(code, header string) []byte { return []byte("huitong/api-credential/" + code + "/" + header) }
+func credentialAD(code, header string) []byte {
+	return []byte("huitong/api-credential/" + code + "/" + header)
+}
 
 // CredentialInfo says whether a credential is set, never its value.
 type CredentialInfo struct {

@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -130,25 +131,17 @@ type rateError struct {
 	retry time.Duration
 }
 
+// Error returns the message of the refusal.
 func (e *rateError) Error() string { return e.err.Error() }
+
+// Unwrap returns the refusal, a *huitong.Error with code ERATELIMIT.
 func (e *rateError) Unwrap() error { return e.err }
 
 // RetryAfter returns how long a rate-limited caller should wait, 0 when
 // err is not a rate limit with a known wait.
 func RetryAfter(err error) time.Duration {
 	var re *rateError
-	for e := err; e != nil; {
-		if r, ok := e.(*rateError); ok {
-			re = r
-			break
-		}
-		u, ok := e.(interface{ Unwrap() error })
-		if !ok {
-			break
-		}
-		e = u.Unwrap()
-	}
-	if re == nil {
+	if !errors.As(err, &re) {
 		return 0
 	}
 	return max(re.retry, time.Second)

@@ -195,6 +195,9 @@ func TestQuery(t *testing.T) {
 			}
 		})
 		t.Run("Limits", func(t *testing.T) {
+			if err := x.Flush(ctx); err != nil { // the day's counts so far, written behind the entries
+				t.Fatal(err)
+			}
 			if _, err := x.SetLimits(e.As("ga"), g.ID, 3, 0); err != nil {
 				t.Fatal(err)
 			}

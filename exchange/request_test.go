@@ -41,7 +41,7 @@ func TestCalendarDeadline(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := cal.Deadline(cstDay(tt.from), tt.days)
-			want := cstDay(tt.want + " 00:00").AddDate(0, 0, 1)
+			want := cstDay(tt.want+" 00:00").AddDate(0, 0, 1)
 			if !got.Equal(want) {
 				t.Errorf("got %s, want end of %s", got.In(time.FixedZone("CST", 8*3600)), tt.want)
 			}

@@ -93,8 +93,8 @@ func TestSecurityMatrix(t *testing.T) {
 			return g.ID
 		}
 		year := e.Clock.Now().AddDate(1, 0, 0)
-		gCounty := grant("county", year)       // 620102
-		gQuota := grant("rs", year)            // limited below
+		gCounty := grant("county", year) // 620102
+		gQuota := grant("rs", year)      // limited below
 		gExpiring := grant("scjg", e.Clock.Now().Add(48*time.Hour))
 		gRevokedKey := grant("mz", year)
 		kCounty, _ := a.apiKey("county")

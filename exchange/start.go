@@ -18,7 +18,9 @@ import (
 //     instance's cache at once);
 //   - escalation of overdue share requests, every minute;
 //   - a signed checkpoint of the audit chain every CheckpointEvery when the
-//     chain moved.
+//     chain moved;
+//   - the subject index rows a previous process left unwritten (see
+//     journal.go), and at shutdown those still pending.
 //
 // Everything stops when ctx ends or Close is called, and quietly when the
 // database or the bus is closed underneath.
@@ -33,6 +35,16 @@ func (s *Service) Start(ctx context.Context, bus *natsbus.Bus) *Service {
 	s.bus = bus
 	s.busMu.Unlock()
 
+	// The subject index rows a previous process had not written yet.
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.journal.catchUp(ctx); err != nil && !closedErr(err) && ctx.Err() == nil {
+			s.log.Warn("subject index catch-up", "err", err)
+		}
+		<-ctx.Done()
+		s.journal.flush(context.Background()) // what is pending at shutdown
+	}()
 	if bus != nil {
 		sctx, scancel := context.WithTimeout(ctx, 10*time.Second)
 		err := bus.EnsureStream(sctx, feedStream, []string{bus.SubjectAll("exchange", "grant")}, s.cfg.FeedRetention)

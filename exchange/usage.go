@@ -58,7 +58,9 @@ func subjectKey(raw string) (string, error) {
 }
 
 // SubjectUsage lists the uses of one subject's data, newest first: which
-// department, when, for what purpose, under which case and grant. The data
+// department, when, for what purpose, under which case and grant. Uses on
+// other instances show within half a second (the index is written behind
+// the entries, see journal.go). The data
 // authority's staff and operators may look (the citizen-facing page comes
 // with the service hall); every lookup is itself audited.
 func (s *Service) SubjectUsage(ctx context.Context, key string, offset, limit int) ([]huitong.Usage, error) {
@@ -75,6 +77,11 @@ func (s *Service) SubjectUsage(ctx context.Context, key string, offset, limit in
 	}
 	hash, err := s.SubjectHash(ctx, k)
 	if err != nil {
+		return nil, err
+	}
+	// The subject index is written behind the entries: write what this
+	// instance has pending first, so its own latest uses show.
+	if err := s.journal.flush(ctx); err != nil {
 		return nil, err
 	}
 	entries, err := s.db.AuditBySubject(ctx, hash, offset, limit)

@@ -240,6 +240,8 @@ func pathID(r *http.Request, what string) (int64, error) {
 // or an RFC 3339 time.
 type flexTime struct{ time.Time }
 
+// UnmarshalJSON reads "2027-06-30" (the end of that day in Beijing) or an
+// RFC 3339 time; "" leaves t zero.
 func (t *flexTime) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {

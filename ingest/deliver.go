@@ -140,11 +140,12 @@ func (s *Service) Deliver(ctx context.Context, code string, body io.Reader, opt 
 	if !opt.At.IsZero() {
 		at = opt.At.UTC()
 	}
-	b := &huitong.Batch{Resource: code, Provider: res.Provider, Source: opt.Source, Format: opt.Format, Mode: opt.Mode,
-		FileName: path.Base(opt.FileName), Sheet: opt.Sheet, Status: huitong.BatchRunning, CreatedBy: p.Actor(), StartedAt: at}
-	if opt.FileName == "" {
-		b.FileName = ""
+	name := opt.FileName
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:] // the base name, whatever system the path came from
 	}
+	b := &huitong.Batch{Resource: code, Provider: res.Provider, Source: opt.Source, Format: opt.Format, Mode: opt.Mode,
+		FileName: shorten(name), Sheet: opt.Sheet, Status: huitong.BatchRunning, CreatedBy: p.Actor(), StartedAt: at}
 	if err := s.begin(ctx, p, b, now); err != nil {
 		return nil, err
 	}

@@ -79,9 +79,21 @@ func sexOf(id string) string { return map[bool]string{true: "1", false: "2"}[(id
 // delivery with the right values resolves them; consistency drops while
 // they are open.
 func TestDisputes(t *testing.T) {
+	// Full comparisons by hash join (the default for these sizes) and by
+	// merge join in key order (for pairs too large to hold).
+	for _, c := range []struct {
+		name  string
+		limit int
+	}{{"HashJoin", 0}, {"MergeJoin", -1}} {
+		t.Run(c.name, func(t *testing.T) { testDisputes(t, c.limit) })
+	}
+}
+
+func testDisputes(t *testing.T, hashJoinMax int) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		// Friday 2026-03-06, 10:00 in China.
-		e := ingesttest.New(t, db, ingesttest.Options{Now: time.Date(2026, 3, 6, 2, 0, 0, 0, time.UTC)})
+		e := ingesttest.New(t, db, ingesttest.Options{Now: time.Date(2026, 3, 6, 2, 0, 0, 0, time.UTC),
+			Config: ingest.Config{Quality: quality.Config{HashJoinMax: hashJoinMax}}})
 		var people, insured []string
 		for i := range 20 {
 			people = append(people, person(i)+",人"+string(rune('甲'+i))+","+sexOf(person(i))+",")

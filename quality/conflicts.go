@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"huitong"
@@ -26,6 +27,9 @@ type pairItem struct {
 	otherKey string // data key in the non-authoritative resource
 	authKey  string // data key in the authoritative resource
 }
+
+// disputeKey identifies a dispute within a pair of resources.
+type disputeKey struct{ element, subject string }
 
 // Reconcile compares res with every other table-mounted resource holding
 // records under the same kind of key, for each element both hold whose
@@ -96,10 +100,11 @@ func (s *Service) Reconcile(ctx context.Context, res *huitong.Resource, since in
 			if err != nil {
 				return opened, resolved, err
 			}
-			if changed != nil {
+			switch {
+			case changed != nil:
 				err = c.changed(ctx, changed, p.resIsAuth)
-			} else {
-				err = c.merge(ctx)
+			default:
+				err = c.full(ctx)
 			}
 			if err == nil {
 				err = c.flush(ctx, true)
@@ -154,7 +159,7 @@ type comparer struct {
 	s                *Service
 	nonAuth, auth    *huitong.Resource
 	items            []pairItem
-	existing         map[string]*huitong.Dispute
+	existing         map[disputeKey]*huitong.Dispute
 	visited          map[*huitong.Dispute]bool
 	now, deadline    time.Time
 	inserts, updates []*huitong.Dispute
@@ -162,9 +167,13 @@ type comparer struct {
 }
 
 func (s *Service) newComparer(ctx context.Context, nonAuth, auth *huitong.Resource, items []pairItem) (*comparer, error) {
-	existing, err := s.db.DisputesBetween(ctx, nonAuth.Code, auth.Code)
+	list, err := s.db.DisputesBetween(ctx, nonAuth.Code, auth.Code)
 	if err != nil {
 		return nil, err
+	}
+	existing := make(map[disputeKey]*huitong.Dispute, len(list))
+	for _, d := range list {
+		existing[disputeKey{d.Element, d.Subject}] = d
 	}
 	now := s.clock.Now()
 	return &comparer{s: s, nonAuth: nonAuth, auth: auth, items: items, existing: existing, visited: map[*huitong.Dispute]bool{},
@@ -174,7 +183,10 @@ func (s *Service) newComparer(ctx context.Context, nonAuth, auth *huitong.Resour
 // judge records the outcome for one subject and element: agree (values
 // equal, or one side lacks a value) or disagree with the two values.
 func (c *comparer) judge(subject string, it pairItem, agree bool, value, authValue string) {
-	d := c.existing[it.elem.Code+"\x00"+subject]
+	var d *huitong.Dispute
+	if len(c.existing) > 0 {
+		d = c.existing[disputeKey{it.elem.Code, subject}]
+	}
 	if d != nil {
 		c.visited[d] = true
 	}
@@ -222,6 +234,97 @@ func (c *comparer) flush(ctx context.Context, final bool) error {
 	return err
 }
 
+// full compares every subject the two resources share.
+func (c *comparer) full(ctx context.Context) error {
+	a, err := c.s.db.RecordStats(ctx, c.nonAuth.Code)
+	if err != nil {
+		return err
+	}
+	b, err := c.s.db.RecordStats(ctx, c.auth.Code)
+	if err != nil {
+		return err
+	}
+	if limit := c.s.cfg.HashJoinMax; limit < 0 || min(a.Records, b.Records) > limit {
+		return c.merge(ctx)
+	}
+	return c.hashJoin(ctx, a.Records <= b.Records, min(a.Records, b.Records))
+}
+
+// hashJoin reads the smaller resource (the non-authoritative one when
+// smallIsNonAuth) in stored order into a map of its compared values, then
+// reads the other in stored order and compares each subject found in the
+// map. Both reads are sequential, so time grows linearly with the sizes.
+func (c *comparer) hashJoin(ctx context.Context, smallIsNonAuth bool, size int) error {
+	small, large := c.auth, c.nonAuth
+	if smallIsNonAuth {
+		small, large = c.nonAuth, c.auth
+	}
+	ps, pl := make([][]byte, len(c.items)), make([][]byte, len(c.items))
+	for i, it := range c.items {
+		ps[i], pl[i] = fieldPattern(it.authKey), fieldPattern(it.otherKey)
+		if smallIsNonAuth {
+			ps[i], pl[i] = pl[i], ps[i]
+		}
+	}
+	// Values of the small side: the raw JSON values joined by NUL (never in
+	// a JSON string, where control characters are escaped); a missing one
+	// is empty (stored values never are).
+	held := make(map[string]string, size) // sized once: growing rehashes it all
+	var buf []byte
+	err := c.s.db.ScanRecordsStored(ctx, small.Code, func(key string, data []byte) error {
+		buf = buf[:0]
+		for i := range c.items {
+			if i > 0 {
+				buf = append(buf, 0)
+			}
+			buf = append(buf, jsonField(data, ps[i])...)
+		}
+		held[key] = string(buf)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = c.s.db.ScanRecordsStored(ctx, large.Code, func(key string, data []byte) error {
+		vals, ok := held[key]
+		if !ok {
+			return nil
+		}
+		for i, it := range c.items {
+			v, rest, _ := strings.Cut(vals, "\x00")
+			vals = rest
+			var mine []byte
+			if v != "" {
+				mine = []byte(v)
+			}
+			va, vb := mine, jsonField(data, pl[i])
+			if !smallIsNonAuth {
+				va, vb = vb, va
+			}
+			if va == nil || vb == nil || bytes.Equal(va, vb) {
+				c.judge(key, it, true, "", "")
+				continue
+			}
+			sa, sb := unquote(va), unquote(vb)
+			c.judge(key, it, sameValue(it.elem.Role, sa, sb), sa, sb)
+		}
+		return c.flush(ctx, false)
+	})
+	if err != nil {
+		return err
+	}
+	c.resolveUnvisited()
+	return nil
+}
+
+func (c *comparer) resolveUnvisited() {
+	for _, d := range c.existing {
+		if !c.visited[d] && d.Status != huitong.DisputeResolved {
+			c.resolve(d)
+		}
+	}
+}
+
 // merge walks both resources in key order (a merge join) and compares
 // every subject they share; disputes of subjects gone from either side
 // are resolved.
@@ -236,6 +339,10 @@ func (c *comparer) merge(ctx context.Context) error {
 		return err
 	}
 	defer b.Close()
+	pa, pb := make([][]byte, len(c.items)), make([][]byte, len(c.items))
+	for i, it := range c.items {
+		pa[i], pb[i] = fieldPattern(it.otherKey), fieldPattern(it.authKey)
+	}
 	okA, okB := a.Next(), b.Next()
 	for okA && okB {
 		switch ka, kb := a.Key(), b.Key(); {
@@ -246,8 +353,8 @@ func (c *comparer) merge(ctx context.Context) error {
 			okB = b.Next()
 			continue
 		}
-		for _, it := range c.items {
-			va, vb := jsonField(a.Data(), it.otherKey), jsonField(b.Data(), it.authKey)
+		for i, it := range c.items {
+			va, vb := jsonField(a.Data(), pa[i]), jsonField(b.Data(), pb[i])
 			if va == nil || vb == nil || bytes.Equal(va, vb) {
 				c.judge(a.Key(), it, true, "", "")
 				continue
@@ -266,11 +373,7 @@ func (c *comparer) merge(ctx context.Context) error {
 	if err := b.Err(); err != nil {
 		return err
 	}
-	for _, d := range c.existing {
-		if !c.visited[d] && d.Status != huitong.DisputeResolved {
-			c.resolve(d)
-		}
-	}
+	c.resolveUnvisited()
 	return nil
 }
 
@@ -310,18 +413,22 @@ func (c *comparer) changed(ctx context.Context, recs []*huitong.Record, resIsAut
 	return nil
 }
 
-// jsonField returns the raw (still escaped) string value of key in a flat
-// JSON object of string values as the ingest pipeline writes it, or nil.
-// Inside values every quote is escaped, so `"key":"` only matches a key.
-func jsonField(data []byte, key string) []byte {
-	var pat [64]byte
+// fieldPattern is what precedes the value of key in a flat JSON object as
+// the ingest pipeline writes it: "key":" .
+func fieldPattern(key string) []byte {
 	k, _ := json.Marshal(key)
-	p := append(append(pat[:0], k...), ':', '"')
-	i := bytes.Index(data, p)
+	return append(k, ':', '"')
+}
+
+// jsonField returns the raw (still escaped) string value after pattern (see
+// fieldPattern) in a flat JSON object of string values, or nil. Inside
+// values every quote is escaped, so the pattern only matches a key.
+func jsonField(data, pattern []byte) []byte {
+	i := bytes.Index(data, pattern)
 	if i < 0 {
 		return nil
 	}
-	v := data[i+len(p):]
+	v := data[i+len(pattern):]
 	for j := 0; j < len(v); j++ {
 		switch v[j] {
 		case '\\':

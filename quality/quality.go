@@ -33,11 +33,18 @@ type Config struct {
 	// ValidityWindow is how far back the validity of a resource looks at
 	// its deliveries (default 30 days).
 	ValidityWindow time.Duration
+	// HashJoinMax is the largest number of subjects on the smaller side
+	// for which a full comparison of two resources holds that side's
+	// compared values in memory (about 100 bytes a subject) and reads both
+	// in stored order, which is sequential and grows linearly; a larger
+	// pair is merged in key order with flat memory instead. Default
+	// 2,000,000; negative: always merge.
+	HashJoinMax int
 }
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{DisputeDays: 10, ValidityWindow: 30 * 24 * time.Hour}
+	return Config{DisputeDays: 10, ValidityWindow: 30 * 24 * time.Hour, HashJoinMax: 2000000}
 }
 
 // FromEnv applies HUITONG_DISPUTE_DAYS, HUITONG_HOLIDAYS and
@@ -78,9 +85,14 @@ type Service struct {
 	clock huitong.Clock
 	log   *slog.Logger
 
-	mu  sync.Mutex
-	reg *Registry // nil until loaded, reset on change
+	mu       sync.Mutex
+	reg      *Registry // nil until loaded, reset on change
+	loadedAt time.Time
 }
+
+// registryTTL bounds how long a change made on another instance takes to
+// be seen here.
+const registryTTL = time.Minute
 
 // New returns a Service.
 func New(db *store.DB, cat Catalog, cfg Config, clock huitong.Clock, log *slog.Logger) *Service {
@@ -96,6 +108,9 @@ func New(db *store.DB, cat Catalog, cfg Config, clock huitong.Clock, log *slog.L
 	if cfg.ValidityWindow <= 0 {
 		cfg.ValidityWindow = DefaultConfig().ValidityWindow
 	}
+	if cfg.HashJoinMax == 0 {
+		cfg.HashJoinMax = DefaultConfig().HashJoinMax
+	}
 	return &Service{db: db, cat: cat, cfg: cfg, clock: clock, log: log}
 }
 
@@ -110,20 +125,20 @@ func caller(ctx context.Context) (*huitong.Principal, error) {
 	return p, nil
 }
 
-// Registry returns the current data element register, loading it once and
-// again after every change made through this service. Other instances'
-// changes are seen after Reload.
+// Registry returns the current data element register, loaded again after
+// every change made through this service and at least every minute, so
+// changes made on other instances are seen within a minute.
 func (s *Service) Registry(ctx context.Context) (*Registry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.reg != nil {
+	if s.reg != nil && time.Since(s.loadedAt) < registryTTL {
 		return s.reg, nil
 	}
 	elems, err := s.db.DataElements(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s.reg = NewRegistry(elems)
+	s.reg, s.loadedAt = NewRegistry(elems), time.Now()
 	return s.reg, nil
 }
 

@@ -448,6 +448,9 @@ type AuditReport struct {
 // and BadSeq is the first of them.
 func (db *DB) VerifyAuditAll(ctx context.Context) (*AuditReport, error) {
 	rep := &AuditReport{Latest: map[string]int64{}}
+	if err := db.CheckpointWAL(ctx); err != nil {
+		return rep, fmt.Errorf("store: verify audit: %w", err)
+	}
 	chains, err := db.auditChains(ctx)
 	if err != nil {
 		return rep, err
@@ -978,6 +981,15 @@ func (a *AuditAppender) Append(ctx context.Context, entries []*huitong.AuditEntr
 			seq++
 			args = append(args, e.Chain, e.Seq, e.At, e.Actor, e.Department, e.Action, e.Object, e.Result, e.Detail, e.PrevHash, e.Hash)
 		}
+		if a.db.Engine == Postgres && len(es) <= 1000 {
+			// One round trip for the rows and the new head: on PostgreSQL
+			// each statement waits for the network, and parsing is cheap.
+			q := `WITH ins AS (` + rowsSQL(appendLog, len(es), 11, " RETURNING 1") + `) UPDATE audit_heads SET hash = ? WHERE chain = ?`
+			if _, err := tx.ExecContext(ctx, a.db.Rebind(q), append(args, prev, chain)...); err != nil {
+				return fmt.Errorf("store: append audit: %w", err)
+			}
+			continue
+		}
 		if err := a.insertChunks(ctx, tx, appendLog, "", 11, args); err != nil {
 			return fmt.Errorf("store: append audit: %w", err)
 		}
@@ -1024,4 +1036,105 @@ func (db *DB) KeepIdleReaders() {
 	if db.Engine == SQLite {
 		db.r.SetMaxIdleConns(8)
 	}
+}
+
+// SubjectRow is one row of the subject index: the keyed hash of a subject
+// key and the entry it points at.
+type SubjectRow struct {
+	Subject string
+	Chain   string
+	Seq     int64
+}
+
+// SubjectOf returns the keyed subject hash an entry's detail carries
+// ("subject":"..."), "" when none.
+func SubjectOf(detail string) string {
+	const tag = `"subject":"`
+	i := strings.Index(detail, tag)
+	if i < 0 {
+		return ""
+	}
+	rest := detail[i+len(tag):]
+	if j := strings.IndexByte(rest, '"'); j >= 0 {
+		return rest[:j]
+	}
+	return ""
+}
+
+// IndexSubjects writes subject index rows, moves the index cursors of
+// chains to the sequence numbers given, and adds usage counts, in one
+// transaction.
+func (db *DB) IndexSubjects(ctx context.Context, rows []SubjectRow, cursors map[string]int64, usage []Usage) error {
+	return db.Update(ctx, func(tx *Tx) error {
+		for start := 0; start < len(rows); start += 200 {
+			part := rows[start:min(start+200, len(rows))]
+			args := make([]any, 0, 3*len(part))
+			for _, r := range part {
+				args = append(args, r.Subject, r.Chain, r.Seq)
+			}
+			if _, err := tx.ExecContext(ctx, rowsSQL(appendSubj, len(part), 3, appendSubjOn), args...); err != nil {
+				return fmt.Errorf("store: audit subjects: %w", err)
+			}
+		}
+		for chain, seq := range cursors {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_subject_cursor (chain, seq) VALUES (?, ?)
+				ON CONFLICT (chain) DO UPDATE SET seq = CASE WHEN audit_subject_cursor.seq < excluded.seq THEN excluded.seq ELSE audit_subject_cursor.seq END`, chain, seq); err != nil {
+				return fmt.Errorf("store: audit subject cursor: %w", err)
+			}
+		}
+		for _, u := range usage {
+			if err := tx.AddGrantUsage(ctx, u.Grant, u.Day, u.N); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// SubjectCursor returns the last sequence number of chain whose entries
+// the deferred subject index holds (0 when none).
+func (db *DB) SubjectCursor(ctx context.Context, chain string) (int64, error) {
+	var seq int64
+	err := db.QueryRowContext(ctx, `SELECT seq FROM audit_subject_cursor WHERE chain = ?`, chain).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return seq, err
+}
+
+// UnindexedSubjects reads the entries of chain after seq (at most limit)
+// and returns the subject rows their details call for and the last
+// sequence number read (after, when there was nothing).
+func (db *DB) UnindexedSubjects(ctx context.Context, chain string, after int64, limit int) ([]SubjectRow, int64, error) {
+	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT seq, detail FROM audit_log WHERE chain = ? AND seq > ? ORDER BY seq LIMIT %d`, limit), chain, after)
+	if err != nil {
+		return nil, after, fmt.Errorf("store: unindexed subjects: %w", err)
+	}
+	defer rows.Close()
+	var out []SubjectRow
+	last := after
+	for rows.Next() {
+		var seq int64
+		var detail string
+		if err := rows.Scan(&seq, &detail); err != nil {
+			return nil, after, err
+		}
+		if s := SubjectOf(detail); s != "" {
+			out = append(out, SubjectRow{Subject: s, Chain: chain, Seq: seq})
+		}
+		last = seq
+	}
+	return out, last, rows.Err()
+}
+
+// CheckpointWAL moves the SQLite write-ahead log into the database file
+// (PRAGMA wal_checkpoint(PASSIVE)), so that a long read such as verifying
+// the audit trail finds pages in the file rather than searching the log
+// for each. No effect on PostgreSQL.
+func (db *DB) CheckpointWAL(ctx context.Context) error {
+	if db.Engine != SQLite {
+		return nil
+	}
+	_, err := db.w.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+	return err
 }

@@ -306,3 +306,32 @@ func (c *RecordCursor) Err() error {
 
 // Close ends the walk.
 func (c *RecordCursor) Close() error { return c.rows.Close() }
+
+// ScanRecordsStored calls fn with the key and raw JSON data of every
+// current, not deleted record of resource in the order they are stored,
+// which reads the table sequentially (ScanRecords' key order reads rows
+// stored in arrival order at random once the table outgrows the cache).
+// On SQLite it scans the whole table (NOT INDEXED), on PostgreSQL the
+// planner picks a sequential or bitmap scan.
+func (db *DB) ScanRecordsStored(ctx context.Context, resource string, fn func(key string, data []byte) error) error {
+	q := `SELECT rkey, data FROM records WHERE resource = ? AND deleted = FALSE`
+	if db.Engine == SQLite {
+		q = `SELECT rkey, data FROM records NOT INDEXED WHERE resource = ? AND deleted = FALSE`
+	}
+	rows, err := db.QueryContext(ctx, q, resource)
+	if err != nil {
+		return fmt.Errorf("store: scan records: %w", err)
+	}
+	defer rows.Close()
+	var key string
+	var data sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&key, &data); err != nil {
+			return err
+		}
+		if err := fn(key, data); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

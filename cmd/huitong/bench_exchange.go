@@ -51,7 +51,8 @@ func benchExchange(ctx context.Context, args []string, stdout, stderr io.Writer)
 	dur := fs.Duration("duration", 5*time.Second, "how long each side is measured")
 	workers := fs.Int("workers", 32, "concurrent HTTP clients")
 	people := fs.Int("people", 5000, "records in the queried resource")
-	profile := fs.String("cpuprofile", "", "write a CPU profile of the query side to this file")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the measured requests to this file")
+	only := fs.Int("only", -1, "measure only this side (0 baseline, 1 query, 2 query POST, 3 verify), for profiling")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -172,7 +173,16 @@ func benchExchange(ctx context.Context, args []string, stdout, stderr io.Writer)
 		pprof.StartCPUProfile(f)
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
+	if *only >= 0 && *only < len(sides) {
+		sides = sides[*only : *only+1]
+	}
 	results := interleave(*dur, *workers, keysToAsk, len(sides), func(i int) func(string) error { return sides[i].fn })
+	if len(results) < 4 {
+		for i, s := range sides {
+			fmt.Fprintf(stdout, "%-26s %10.0f %10s %10s %8d\n", s.name, results[i].qps, results[i].p50, results[i].p99, results[i].errors)
+		}
+		return nil
+	}
 	if *profile != "" {
 		pprof.StopCPUProfile()
 	}

@@ -361,14 +361,33 @@ func benchConflicts(ctx context.Context, env *ingesttest.Env, list string, stdou
 		if err != nil {
 			return err
 		}
+		// The floor: reading both resources in stored order, nothing else;
+		// then reconciliation, three times from no disputes (the machine
+		// may be shared: the best of three is reported).
 		t = time.Now()
-		opened, _, err := env.Ingest.Quality.Reconcile(ctx, res, 0)
-		if err != nil {
-			return err
+		for _, code := range []string{env.People, env.Insured} {
+			if err := env.DB.ScanRecordsStored(ctx, code, func(string, []byte) error { return nil }); err != nil {
+				return err
+			}
 		}
-		d := time.Since(t)
-		fmt.Fprintf(stdout, "  N = %8d: reconcile %8s (%6.0f ns/subject), %d disputes opened (loaded in %s)\n",
-			n, d.Round(time.Millisecond), float64(d.Nanoseconds())/float64(n), opened, load.Round(time.Millisecond))
+		scan := time.Since(t)
+		var best time.Duration
+		var opened int
+		for range 3 {
+			if _, err := env.DB.ExecContext(ctx, `DELETE FROM disputes`); err != nil {
+				return err
+			}
+			runtime.GC()
+			t = time.Now()
+			if opened, _, err = env.Ingest.Quality.Reconcile(ctx, res, 0); err != nil {
+				return err
+			}
+			if d := time.Since(t); best == 0 || d < best {
+				best = d
+			}
+		}
+		fmt.Fprintf(stdout, "  N = %8d: reconcile %8s (%5.0f ns/subject), %d disputes opened; reading both alone %s (loaded in %s)\n",
+			n, best.Round(time.Millisecond), float64(best.Nanoseconds())/float64(n), opened, scan.Round(time.Millisecond), load.Round(time.Millisecond))
 	}
 	return nil
 }

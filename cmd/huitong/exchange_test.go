@@ -210,6 +210,12 @@ func TestExchangeSurvivesSIGKILL(t *testing.T) {
 		if d["requestId"] != s.requestID || e.Action != exchange.ActQuery || e.Result != "ok" {
 			t.Fatalf("entry %s: got %s %s %v, want the query %s", s.audit, e.Action, e.Result, d["requestId"], s.requestID)
 		}
+		// The subject index is written behind the entries; the restarted
+		// server caught up with what the killed one had not written.
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_subjects WHERE subject = ? AND chain = ? AND seq = ?`, d["subject"], chain, seq).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("entry %s is not in the subject index after the restart: %d %v", s.audit, n, err)
+		}
 	}
 	out, err := exec.Command(bin, "audit", "verify", "--data", data).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "audit chain OK: ") {

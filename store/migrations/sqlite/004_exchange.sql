@@ -103,10 +103,18 @@ CREATE TABLE audit_checkpoints (
 
 -- Audit entries by subject: subject is HMAC-SM3 of the subject key under a
 -- platform secret, never the ID number itself. The entry's detail carries
--- the same value (covered by the hash chain); this table only finds it.
+-- the same value (covered by the hash chain); this table only finds it. It
+-- is written behind the entries (see exchange/journal.go): the cursor is
+-- the last sequence number of each chain whose entries are indexed, and
+-- indexing resumes from it after a restart.
 CREATE TABLE audit_subjects (
     subject TEXT NOT NULL,
     chain   TEXT NOT NULL,
     seq     INTEGER NOT NULL,
     PRIMARY KEY (subject, chain, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE audit_subject_cursor (
+    chain TEXT PRIMARY KEY,
+    seq   INTEGER NOT NULL
 );
