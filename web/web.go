@@ -30,6 +30,7 @@ import (
 	"huitong"
 	"huitong/catalog"
 	"huitong/cert"
+	"huitong/exchange"
 	"huitong/identity"
 	"huitong/store"
 )
@@ -59,7 +60,8 @@ const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-s
 type Server struct {
 	Identity      *identity.Service
 	Catalog       *catalog.Service
-	Certs         *cert.Service // certificate library (电子证照) and seals; no certificate pages when nil
+	Certs         *cert.Service     // certificate library (电子证照) and seals; no certificate pages when nil
+	Exchange      *exchange.Service // sharing and exchange (共享交换); a placeholder page when nil
 	DB            *store.DB
 	Log           *slog.Logger
 	Version       string
@@ -105,6 +107,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerCatalog(mux)
 	s.registerAdmin(mux)
 	s.registerCerts(mux)
+	s.registerExchange(mux)
 	for path := range construction {
 		mux.Handle("GET "+path, s.page(s.underConstruction))
 	}
