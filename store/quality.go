@@ -147,7 +147,7 @@ func (db *DB) LatestQualityScores(ctx context.Context) ([]*huitong.QualityScore,
 func (db *DB) NearDuplicateKeys(ctx context.Context, resource string, fn func(matchKey string, keys []string) error) error {
 	// Deleted records carry no match key, so the grouping reads the
 	// partial index (resource, match_key) alone.
-	rows, err := db.QueryContext(ctx, `SELECT r.match_key, r.rkey FROM records r JOIN (
+	rows, err := db.scan(ctx, `SELECT r.match_key, r.rkey FROM records r JOIN (
 		SELECT match_key FROM records WHERE resource = ? AND match_key <> '' GROUP BY match_key HAVING COUNT(*) > 1) d
 		ON d.match_key = r.match_key WHERE r.resource = ? AND r.match_key <> '' ORDER BY r.match_key, r.rkey`, resource, resource)
 	if err != nil {

@@ -205,7 +205,7 @@ func (db *DB) RecordStats(ctx context.Context, resource string) (RecordStats, er
 // flat whatever the size of the resource. fn's slices are only valid during
 // the call.
 func (db *DB) ScanRecords(ctx context.Context, resource string, fn func(key string, data []byte) error) error {
-	rows, err := db.QueryContext(ctx, `SELECT rkey, data FROM records WHERE resource = ? AND deleted = FALSE ORDER BY rkey`, resource)
+	rows, err := db.scan(ctx, `SELECT rkey, data FROM records WHERE resource = ? AND deleted = FALSE ORDER BY rkey`, resource)
 	if err != nil {
 		return fmt.Errorf("store: scan records: %w", err)
 	}
@@ -226,7 +226,7 @@ func (db *DB) ScanRecords(ctx context.Context, resource string, fn func(key stri
 // ScanKeys calls fn with every current, not deleted key of resource in key
 // order.
 func (db *DB) ScanKeys(ctx context.Context, resource string, fn func(key string) error) error {
-	rows, err := db.QueryContext(ctx, `SELECT rkey FROM records WHERE resource = ? AND deleted = FALSE ORDER BY rkey`, resource)
+	rows, err := db.scan(ctx, `SELECT rkey FROM records WHERE resource = ? AND deleted = FALSE ORDER BY rkey`, resource)
 	if err != nil {
 		return fmt.Errorf("store: scan keys: %w", err)
 	}
@@ -264,7 +264,7 @@ func (db *DB) ResourcesWithRecords(ctx context.Context) ([]string, error) {
 // RecordCursor walks the current, not deleted records of a resource in key
 // order without holding them in memory.
 type RecordCursor struct {
-	rows *sql.Rows
+	rows *scanRows
 	key  string
 	data sql.RawBytes
 	err  error
@@ -272,7 +272,7 @@ type RecordCursor struct {
 
 // OpenRecordCursor starts a walk over resource's records; Close it.
 func (db *DB) OpenRecordCursor(ctx context.Context, resource string) (*RecordCursor, error) {
-	rows, err := db.QueryContext(ctx, `SELECT rkey, data FROM records WHERE resource = ? AND deleted = FALSE ORDER BY rkey`, resource)
+	rows, err := db.scan(ctx, `SELECT rkey, data FROM records WHERE resource = ? AND deleted = FALSE ORDER BY rkey`, resource)
 	if err != nil {
 		return nil, fmt.Errorf("store: record cursor: %w", err)
 	}
@@ -318,7 +318,7 @@ func (db *DB) ScanRecordsStored(ctx context.Context, resource string, fn func(ke
 	if db.Engine == SQLite {
 		q = `SELECT rkey, data FROM records NOT INDEXED WHERE resource = ? AND deleted = FALSE`
 	}
-	rows, err := db.QueryContext(ctx, q, resource)
+	rows, err := db.scan(ctx, q, resource)
 	if err != nil {
 		return fmt.Errorf("store: scan records: %w", err)
 	}
@@ -334,4 +334,56 @@ func (db *DB) ScanRecordsStored(ctx context.Context, resource string, fn func(ke
 		}
 	}
 	return rows.Err()
+}
+
+// scanRows is the result of a scan over a whole resource, with what to do
+// when it is closed.
+type scanRows struct {
+	*sql.Rows
+	done func()
+}
+
+func (r *scanRows) Close() error {
+	err := r.Rows.Close()
+	r.done()
+	return err
+}
+
+// scan runs a query that reads a whole resource. On SQLite it runs on a
+// reader whose page cache is held to 4 MiB for the query and shrunk after,
+// so that a pass over millions of records does not leave a reader holding
+// its full cache (64 MiB each) of pages nobody will read again.
+func (db *DB) scan(ctx context.Context, q string, args ...any) (*scanRows, error) {
+	if db.Engine != SQLite {
+		rows, err := db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		return &scanRows{Rows: rows, done: func() {}}, nil
+	}
+	conn, err := db.r.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var size int64
+	if err := conn.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&size); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	restore := func() {
+		bg := context.WithoutCancel(ctx)
+		conn.ExecContext(bg, `PRAGMA shrink_memory`)
+		conn.ExecContext(bg, fmt.Sprintf(`PRAGMA cache_size = %d`, size))
+		conn.Close()
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -4096`); err != nil {
+		restore()
+		return nil, err
+	}
+	rows, err := conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		restore()
+		return nil, err
+	}
+	return &scanRows{Rows: rows, done: restore}, nil
 }
