@@ -158,11 +158,13 @@ func (j *journal) flush(ctx context.Context) error {
 // and shutdown).
 func (s *Service) Flush(ctx context.Context) error { return s.journal.flush(ctx) }
 
-// A batch of fewer than lingerBelow entries that is not alone waits linger
-// for more before committing.
+// A batch of fewer than lingerBelow entries waits linger for more before
+// committing, unless it and the previous commit each held one entry. With
+// 32 concurrent clients this raises the entries per commit from about 6 to
+// about 16 and cuts the CPU per query by a quarter (docs/performance.md).
 const (
-	lingerBelow = 16
-	linger      = 200 * time.Microsecond
+	lingerBelow = 32
+	linger      = time.Millisecond
 )
 
 var errJournalClosed = errors.New("exchange: audit journal is closed")
@@ -210,6 +212,7 @@ func (j *journal) run() {
 	defer j.wg.Done()
 	defer j.app.Close()
 	batch := make([]*appendReq, 0, 64)
+	last := 0 // entries in the previous commit
 	for first := range j.queue {
 		batch = append(batch[:0], first)
 		n := len(first.entries)
@@ -226,11 +229,12 @@ func (j *journal) run() {
 				break drain
 			}
 		}
-		if n < lingerBelow {
+		if n < lingerBelow && (n > 1 || last > 1) {
 			// A small batch under load: give the requests in flight a
 			// moment to join it. One commit costs about as much as a few
-			// dozen entries, so waiting briefly raises throughput; with no
-			// load nothing is queued and the wait is skipped.
+			// dozen entries, so waiting briefly raises throughput. A
+			// request alone, after a commit that was alone too, is not
+			// under load and does not wait.
 			time.Sleep(linger)
 		drain2:
 			for n < j.max {
@@ -246,6 +250,7 @@ func (j *journal) run() {
 				}
 			}
 		}
+		last = n
 		err := j.commit(batch)
 		if err != nil && len(batch) > 1 {
 			// One request's bad entry must not fail the others: retry

@@ -178,17 +178,13 @@ func TestSecurityMatrix(t *testing.T) {
 						}
 						return
 					}
-					// The records route is registered by httpapi/ingest.go behind
-					// the server's own authentication, which neither names a rule
-					// nor audits a 401; see docs/architecture.md (sharing).
-					authGap := ep.name == "Record" && c.status == 401
-					if r.status != c.status || r.code() != c.code || (c.rule != "" && !authGap && r.rule() != c.rule) {
+					if r.status != c.status || r.code() != c.code || (c.rule != "" && r.rule() != c.rule) {
 						t.Fatalf("got %d %s/%s %s, want %d %s/%s", r.status, r.code(), r.rule(), r.raw, c.status, c.code, c.rule)
 					}
 					if c.status == 429 && r.header.Get("Retry-After") == "" {
 						t.Errorf("429 without Retry-After")
 					}
-					if got := auditRefusals(t, db, ep.action); got != before+1 && !authGap {
+					if got := auditRefusals(t, db, ep.action); got != before+1 {
 						t.Errorf("refusal audited: got %d refusals, want %d", got, before+1)
 					}
 				})

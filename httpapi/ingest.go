@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"huitong"
+	"huitong/exchange"
 	"huitong/ingest"
 	"huitong/quality"
 )
@@ -70,8 +71,21 @@ func (s *Server) registerIngest(mux *http.ServeMux) {
 		return writeJSON(w, http.StatusOK, map[string]any{"items": list, "next": next})
 	}))
 	s.routes = append(s.routes, "GET /api/v1/resources/{code}/records/{key}")
-	mux.Handle("GET /api/v1/resources/{class}/{seq}/records/{key}", authed(s.record))
-	mux.Handle("GET /api/v1/resources/{code}/{sub}/{key}", authed(func(w http.ResponseWriter, r *http.Request) error {
+	// With an exchange service the record read is a use of data: the
+	// credential goes through the exchange's cached check, and a refusal
+	// before the handler (no or bad credentials) is audited like any other.
+	recordRoute := func(fn handlerFunc) http.Handler {
+		viaExchange, direct := s.exchangeUse(exchange.ActQuery, fn), authed(fn)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if s.Exchange != nil {
+				viaExchange.ServeHTTP(w, r)
+				return
+			}
+			direct.ServeHTTP(w, r)
+		})
+	}
+	mux.Handle("GET /api/v1/resources/{class}/{seq}/records/{key}", recordRoute(s.record))
+	mux.Handle("GET /api/v1/resources/{code}/{sub}/{key}", recordRoute(func(w http.ResponseWriter, r *http.Request) error {
 		if r.PathValue("sub") != "records" {
 			return huitong.Errorf(huitong.ENOTFOUND, "没有这个接口: %s %s", r.Method, r.URL.Path)
 		}
@@ -375,6 +389,9 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request) error {
 	code, key := resourceCode(r), r.PathValue("key")
 	if s.Exchange != nil && !s.Exchange.Provides(ctx, code) {
 		return s.ExchangeRecord(w, r)
+	}
+	if s.Ingest == nil {
+		return errNoIngest
 	}
 	q := r.URL.Query()
 	if history, _ := strconv.ParseBool(q.Get("history")); history {

@@ -42,7 +42,7 @@ func (tx *Tx) InsertAPIKey(ctx context.Context, k *huitong.APIKey, hash string) 
 
 // FindAPIKeyByHash returns the key whose secret hashes to hash.
 func (db *DB) FindAPIKeyByHash(ctx context.Context, hash string) (*huitong.APIKey, error) {
-	k, err := scanAPIKey(db.QueryRowContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = ?`, hash))
+	k, err := scanAPIKey(db.queryRowPrepared(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = ?`, hash))
 	if err != nil {
 		return nil, notFound(err, "API 密钥无效")
 	}

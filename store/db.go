@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -43,6 +44,8 @@ type DB struct {
 	w, r   *sql.DB
 	dsn    string
 	Now    func() time.Time
+
+	stmts sync.Map // query text -> *sql.Stmt on the reader pool
 }
 
 // Open opens dsn: a postgres:// or postgresql:// URL for PostgreSQL, anything
@@ -97,7 +100,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // Close closes every connection.
 func (db *DB) Close() error {
-	err := db.w.Close()
+	var err error
+	db.stmts.Range(func(k, v any) bool {
+		err = errors.Join(err, v.(*sql.Stmt).Close())
+		db.stmts.Delete(k)
+		return true
+	})
+	err = errors.Join(err, db.w.Close())
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
 	}
@@ -194,6 +203,27 @@ func (db *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Row
 // QueryRowContext runs a read query returning at most one row.
 func (db *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	return db.r.QueryRowContext(ctx, db.Rebind(q), args...)
+}
+
+// queryRowPrepared is QueryRowContext through a statement prepared once on
+// the reader pool and kept for the life of the DB: for the hot reads of the
+// query path, where parsing the SQL again on every call (the SQLite driver
+// keeps no statement cache) cost more than the read itself. q must be a
+// constant.
+func (db *DB) queryRowPrepared(ctx context.Context, q string, args ...any) *sql.Row {
+	if v, ok := db.stmts.Load(q); ok {
+		return v.(*sql.Stmt).QueryRowContext(ctx, args...)
+	}
+	st, err := db.r.PrepareContext(ctx, db.Rebind(q))
+	if err != nil {
+		// Let the plain path report the error in its usual form.
+		return db.r.QueryRowContext(ctx, db.Rebind(q), args...)
+	}
+	if v, loaded := db.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		st = v.(*sql.Stmt)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // ExecContext runs one write statement in its own transaction.

@@ -37,7 +37,7 @@ func scanRecord(s interface{ Scan(...any) error }) (*huitong.Record, error) {
 // there is none or it was deleted by a full delivery. It is one indexed
 // read on the reader pool, meant for answering queries.
 func (db *DB) FindRecord(ctx context.Context, resource, key string) (*huitong.Record, error) {
-	r, err := scanRecord(db.QueryRowContext(ctx, `SELECT `+recordColumns+` FROM records WHERE resource = ? AND rkey = ?`, resource, key))
+	r, err := scanRecord(db.queryRowPrepared(ctx, `SELECT `+recordColumns+` FROM records WHERE resource = ? AND rkey = ?`, resource, key))
 	if err != nil {
 		return nil, notFound(err, "资源 %s 中没有主键为 %s 的记录", resource, key)
 	}

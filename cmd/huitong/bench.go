@@ -179,6 +179,16 @@ type result struct {
 	qps      float64
 	p50, p99 time.Duration
 	errors   int64
+	cpu      time.Duration // the process's CPU time (user + system) per request, client included
+}
+
+// processCPU returns the CPU time this process has used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // measure runs fn over queries from several goroutines for d and reports

@@ -179,7 +179,7 @@ func benchExchange(ctx context.Context, args []string, stdout, stderr io.Writer)
 	results := interleave(*dur, *workers, keysToAsk, len(sides), func(i int) func(string) error { return sides[i].fn })
 	if len(results) < 4 {
 		for i, s := range sides {
-			fmt.Fprintf(stdout, "%-26s %10.0f %10s %10s %8d\n", s.name, results[i].qps, results[i].p50, results[i].p99, results[i].errors)
+			fmt.Fprintf(stdout, "%-28s %10.0f %10s %10s %8d %9s\n", s.name, results[i].qps, results[i].p50, results[i].p99, results[i].errors, results[i].cpu.Round(time.Microsecond))
 		}
 		return nil
 	}
@@ -187,10 +187,12 @@ func benchExchange(ctx context.Context, args []string, stdout, stderr io.Writer)
 		pprof.StopCPUProfile()
 	}
 	commits1, after := m.Exchange.JournalStats()
-	fmt.Fprintf(stdout, "\n%-26s %10s %10s %10s %8s %8s\n", "request", "requests/s", "p50", "p99", "errors", "ratio")
+	fmt.Fprintf(stdout, "\n%-28s %10s %10s %10s %8s %8s %9s %9s\n", "request", "requests/s", "p50", "p99", "errors", "ratio", "CPU/req", "CPU ratio")
 	for i, s := range sides {
-		fmt.Fprintf(stdout, "%-26s %10.0f %10s %10s %8d %7.2fx\n", s.name, results[i].qps, results[i].p50, results[i].p99, results[i].errors, results[i].qps/results[0].qps)
+		fmt.Fprintf(stdout, "%-28s %10.0f %10s %10s %8d %7.2fx %9s %8.2fx\n", s.name, results[i].qps, results[i].p50, results[i].p99, results[i].errors,
+			results[i].qps/results[0].qps, results[i].cpu.Round(time.Microsecond), float64(results[0].cpu)/float64(results[i].cpu))
 	}
+	fmt.Fprintln(stdout, "(CPU/req: this process's CPU time per request, HTTP client included; its ratio is what the requests/s ratio tends to on an otherwise idle machine)")
 	if n := commits1 - commits0; n > 0 {
 		fmt.Fprintf(stdout, "audit entries written: %d in %d group commits (%.1f entries per commit)\n", after-before, n, float64(after-before)/float64(n))
 	}
@@ -212,6 +214,14 @@ func benchExchange(ctx context.Context, args []string, stdout, stderr io.Writer)
 		sm3.Sum(b)
 	}
 	raw := time.Since(t)
+	if *profile != "" {
+		f, err := os.Create(*profile + ".verify")
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	t = time.Now()
 	rep, err := m.DB.VerifyAuditAll(ctx)
 	verify := time.Since(t)
@@ -236,12 +246,14 @@ func interleave(d time.Duration, workers int, keys []string, n int, side func(i 
 	lat := make([][]time.Duration, n)
 	errs := make([]int64, n)
 	elapsed := make([]time.Duration, n)
+	cpu := make([]time.Duration, n)
 	for r := range rounds {
 		for i := range n {
 			runtime.GC()
-			start := time.Now()
+			start, cpu0 := time.Now(), processCPU()
 			l, e := runSide(round, workers, keys, r*7919, side(i))
 			elapsed[i] += time.Since(start)
+			cpu[i] += processCPU() - cpu0
 			lat[i] = append(lat[i], l...)
 			errs[i] += e
 		}
@@ -251,6 +263,7 @@ func interleave(d time.Duration, workers int, keys []string, n int, side func(i 
 		slices.Sort(lat[i])
 		out[i] = result{qps: float64(len(lat[i])) / elapsed[i].Seconds(), errors: errs[i]}
 		if len(lat[i]) > 0 {
+			out[i].cpu = cpu[i] / time.Duration(len(lat[i]))
 			out[i].p50 = lat[i][len(lat[i])/2].Round(time.Microsecond)
 			out[i].p99 = lat[i][len(lat[i])*99/100].Round(time.Microsecond)
 		}
