@@ -207,11 +207,7 @@ func (s *Service) fetch(ctx context.Context, res *resourceView, key string) (map
 		data, err := s.proxyFetch(ctx, res, key)
 		return data, keyJurisdiction(res, key), err
 	case huitong.MountTable:
-		rec, err := s.db.FindRecord(ctx, res.Code, key)
-		if err != nil {
-			return nil, "", err
-		}
-		return rec.Data, rec.Jurisdiction, nil
+		return s.db.FindRecordData(ctx, res.Code, key)
 	}
 	return nil, "", refuse(huitong.ECONFLICT, "mount.kind", "资源 %s 挂接为%s，不能按主键查询", res.Code, huitong.Label("mount", string(res.Mount.Kind)))
 }

@@ -541,3 +541,25 @@ func (db *DB) GrantResources(ctx context.Context, consumer string) ([]string, er
 	}
 	return out, rows.Err()
 }
+
+// FindRecordData returns the values and jurisdiction of key's current
+// record in resource: FindRecord for the query path, reading only what an
+// answer needs. ENOTFOUND when there is none or it was deleted.
+func (db *DB) FindRecordData(ctx context.Context, resource, key string) (map[string]string, string, error) {
+	var data []byte
+	var jurisdiction string
+	var deleted bool
+	err := db.queryRowPrepared(ctx, `SELECT data, jurisdiction, deleted FROM records WHERE resource = ? AND rkey = ?`, resource, key).
+		Scan(&data, &jurisdiction, &deleted)
+	if err != nil {
+		return nil, "", notFound(err, "资源 %s 中没有主键为 %s 的记录", resource, key)
+	}
+	if deleted {
+		return nil, "", huitong.Errorf(huitong.ENOTFOUND, "资源 %s 中主键为 %s 的记录已删除", resource, key)
+	}
+	values := make(map[string]string, 16)
+	if err := json.Unmarshal(data, &values); err != nil {
+		return nil, "", fmt.Errorf("store: record %s %s: decode data: %w", resource, key, err)
+	}
+	return values, jurisdiction, nil
+}
