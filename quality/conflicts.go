@@ -177,7 +177,7 @@ func (s *Service) newComparer(ctx context.Context, nonAuth, auth *huitong.Resour
 	}
 	now := s.clock.Now()
 	return &comparer{s: s, nonAuth: nonAuth, auth: auth, items: items, existing: existing, visited: map[*huitong.Dispute]bool{},
-		now: now, deadline: s.cfg.Calendar.Deadline(now, s.cfg.DisputeDays)}, nil
+		now: now, deadline: s.cfg.calendar().Deadline(now, s.cfg.DisputeDays)}, nil
 }
 
 // judge records the outcome for one subject and element: agree (values

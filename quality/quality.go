@@ -19,6 +19,7 @@ import (
 	"huitong"
 	"huitong/audit"
 	"huitong/store"
+	"huitong/workday"
 )
 
 // Config holds the quality settings.
@@ -28,8 +29,11 @@ type Config struct {
 	// 10). The 政务数据共享条例 sets limits whose exact figure was not
 	// confirmed from its text; keep it configurable.
 	DisputeDays int
-	// Calendar gives the working days (HUITONG_HOLIDAYS, HUITONG_WORKDAYS).
-	Calendar Calendar
+	// Calendar gives the working days dispute deadlines are counted on:
+	// the platform's one calendar (package workday, HUITONG_CALENDAR),
+	// the same the exchange counts answer deadlines on. Nil means the
+	// shipped calendar.
+	Calendar *workday.Calendar
 	// ValidityWindow is how far back the validity of a resource looks at
 	// its deliveries (default 30 days).
 	ValidityWindow time.Duration
@@ -47,8 +51,8 @@ func DefaultConfig() Config {
 	return Config{DisputeDays: 10, ValidityWindow: 30 * 24 * time.Hour, HashJoinMax: 2000000}
 }
 
-// FromEnv applies HUITONG_DISPUTE_DAYS, HUITONG_HOLIDAYS and
-// HUITONG_WORKDAYS from getenv over c.
+// FromEnv applies HUITONG_DISPUTE_DAYS and HUITONG_CALENDAR from getenv
+// over c.
 func (c *Config) FromEnv(getenv func(string) string) error {
 	if v := getenv("HUITONG_DISPUTE_DAYS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -57,17 +61,12 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 		}
 		c.DisputeDays = n
 	}
-	for _, x := range []struct {
-		name string
-		dst  *map[string]bool
-	}{{"HUITONG_HOLIDAYS", &c.Calendar.Holidays}, {"HUITONG_WORKDAYS", &c.Calendar.Workdays}} {
-		if v := getenv(x.name); v != "" {
-			days, err := ParseDays(v)
-			if err != nil {
-				return fmt.Errorf("%s: %w", x.name, err)
-			}
-			*x.dst = days
+	if v := getenv("HUITONG_CALENDAR"); v != "" {
+		cal, err := workday.LoadCalendar(v)
+		if err != nil {
+			return fmt.Errorf("HUITONG_CALENDAR: %w", err)
 		}
+		c.Calendar = cal
 	}
 	return nil
 }

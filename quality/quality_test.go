@@ -6,16 +6,22 @@ import (
 
 	"huitong"
 	"huitong/quality"
+	"huitong/workday"
 )
 
+// TestCalendarDeadline checks dispute deadlines are counted on the
+// platform's one working-day calendar (package workday), with the real
+// 2026 arrangement: weekends, the National Day week and its make-up days.
 func TestCalendarDeadline(t *testing.T) {
 	cst := time.FixedZone("CST", 8*3600)
-	holidays, err := quality.ParseDays("2026-10-01,2026-10-02,2026-10-05,2026-10-06,2026-10-07")
-	if err != nil {
+	cfg := quality.DefaultConfig()
+	if err := cfg.FromEnv(func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}
-	workdays, _ := quality.ParseDays("2026-09-27,2026-10-10")
-	cal := quality.Calendar{Holidays: holidays, Workdays: workdays}
+	if err := cfg.FromEnv(func(k string) string { return map[string]string{"HUITONG_CALENDAR": "/nonexistent/calendar.json"}[k] }); err == nil {
+		t.Fatal("a missing HUITONG_CALENDAR file accepted")
+	}
+	cal := workday.DefaultCalendar()
 	for _, c := range []struct {
 		name string
 		from time.Time
@@ -25,19 +31,17 @@ func TestCalendarDeadline(t *testing.T) {
 		{"Weekdays", time.Date(2026, 3, 2, 10, 0, 0, 0, cst), 3, "2026-03-05"},
 		{"OverAWeekend", time.Date(2026, 3, 6, 10, 0, 0, 0, cst), 1, "2026-03-09"},
 		{"LateFridayUTCIsSaturdayInChina", time.Date(2026, 3, 6, 17, 0, 0, 0, time.UTC), 1, "2026-03-09"},
-		{"MakeUpSunday", time.Date(2026, 9, 25, 10, 0, 0, 0, cst), 3, "2026-09-29"},
+		{"MakeUpSunday", time.Date(2026, 9, 18, 10, 0, 0, 0, cst), 1, "2026-09-20"},
+		{"MidAutumn", time.Date(2026, 9, 24, 10, 0, 0, 0, cst), 1, "2026-09-28"},
 		{"NationalDay", time.Date(2026, 9, 29, 10, 0, 0, 0, cst), 3, "2026-10-09"},
 		{"MakeUpSaturday", time.Date(2026, 10, 9, 10, 0, 0, 0, cst), 1, "2026-10-10"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := cal.Deadline(c.from, c.days).In(cst)
-			if got.Format(time.DateOnly) != c.want || got.Hour() != 23 || got.Minute() != 59 {
-				t.Fatalf("got %s, want the end of %s", got, c.want)
+			want, _ := time.ParseInLocation(time.DateOnly, c.want, cst)
+			if got := cal.Deadline(c.from, c.days); !got.Equal(want.AddDate(0, 0, 1)) {
+				t.Fatalf("got %s, want the end of %s", got.In(cst), c.want)
 			}
 		})
-	}
-	if _, err := quality.ParseDays("2026-13-01"); err == nil {
-		t.Fatal("bad date accepted")
 	}
 }
 
