@@ -205,7 +205,7 @@ func (m *Main) Run(ctx context.Context) error {
 	mux := http.NewServeMux()
 	m.API = &httpapi.Server{Identity: m.Identity, Catalog: m.Catalog, Certs: m.Certs, Exchange: m.Exchange.Start(ctx, m.Bus), Ingest: m.Ingest.Start(ctx), DB: m.DB, Log: m.Log, Version: Version}
 	m.API.Register(mux)
-	m.Web = &web.Server{Identity: m.Identity, Catalog: m.Catalog, Certs: m.Certs, Exchange: m.Exchange, DB: m.DB, Log: m.Log, Version: Version, SecureCookies: m.Config.SecureCookies}
+	m.Web = &web.Server{Identity: m.Identity, Catalog: m.Catalog, Certs: m.Certs, Exchange: m.Exchange, Ingest: m.Ingest, MaxUpload: m.Ingest.Config().MaxSize, DB: m.DB, Log: m.Log, Version: Version, SecureCookies: m.Config.SecureCookies}
 	m.Web.Register(mux)
 	mux.HandleFunc("GET /healthz", m.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))

@@ -230,7 +230,6 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, rq *request) 
 // construction lists the capabilities whose pages are not built yet, with
 // what they will do.
 var construction = map[string]struct{ Title, Nav, About string }{
-	"/governance":  {"数据归集与治理", "governance", "部门数据按目录挂接归集到平台库表，按 GB/T 36344 的规范性、完整性、准确性、一致性、时效性、可访问性检查数据质量，并按“一数一源”处理数据疑义。"},
 	"/services":    {"一网通办", "services", "政务服务事项、办件、一件事一次办和好差评。"},
 	"/supervision": {"效能监察", "supervision", "共享申请答复、办件办理等时限的监察与预警，按工作日历计算。"},
 	"/opendata":    {"公共数据开放", "opendata", "向社会开放无条件开放和有条件开放的公共数据。"},

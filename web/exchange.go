@@ -41,7 +41,7 @@ func (s *Server) registerExchange(mux *http.ServeMux) {
 	mux.Handle("GET /exchange/requests/{id}", s.page(s.requestPage))
 	mux.Handle("POST /exchange/requests/{id}/decide", s.page(s.decide))
 	mux.Handle("GET /exchange/grants", s.page(s.grantsPage))
-	mux.Handle("GET /exchange/grants/{id}", s.page(s.grantPage))
+	s.registerExchangeMore(mux) // the grant page and its forms, overdue requests, usage by department
 	mux.Handle("GET /exchange/query", s.page(s.queryPage))
 	mux.Handle("POST /exchange/query", s.page(s.queryPage))
 	mux.Handle("GET /exchange/usage", s.page(s.usagePage))
@@ -133,8 +133,30 @@ type applyData struct {
 	Jurisdiction   string
 	Until          string
 	ExpectedVolume string
+	Uses           []useChoice
 	Errors         map[string][]string
 	Message        string
+}
+
+// useChoice is one way of using the data (查询, 核验, 订阅, 批量导出) on the
+// application form.
+type useChoice struct {
+	Key, Name string
+	Checked   bool
+}
+
+// useChoices lists the uses with those in checked ticked; none ticked
+// means the default, query and verify.
+func useChoices(checked []string) []useChoice {
+	if len(checked) == 0 {
+		checked = []string{huitong.UseQuery, huitong.UseVerify}
+	}
+	names := map[string]string{huitong.UseQuery: "查询", huitong.UseVerify: "核验(只返回是否一致)", huitong.UseSubscribe: "订阅变更", huitong.UseExport: "批量导出"}
+	out := make([]useChoice, 0, len(huitong.Uses))
+	for _, u := range huitong.Uses {
+		out = append(out, useChoice{Key: u, Name: names[u], Checked: slices.Contains(checked, u)})
+	}
+	return out
 }
 
 func (s *Server) applyPage(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -142,7 +164,7 @@ func (s *Server) applyPage(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	d := &applyData{R: res, Items: shareItems(res, nil, nil),
+	d := &applyData{R: res, Items: shareItems(res, nil, nil), Uses: useChoices(nil),
 		Until: time.Now().In(cst).AddDate(1, 0, 0).Format(time.DateOnly)}
 	return s.renderApply(w, r, rq, http.StatusOK, d)
 }
@@ -165,8 +187,8 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, rq *request) erro
 	}
 	f := r.PostForm
 	d := &applyData{R: res, Items: shareItems(res, nil, f["items"]), Purpose: f.Get("purpose"), LegalBasis: f.Get("legalBasis"),
-		Jurisdiction: f.Get("jurisdiction"), Until: f.Get("until"), ExpectedVolume: f.Get("expectedVolume")}
-	in := exchange.RequestInput{Resource: res.Code, Items: f["items"], Purpose: d.Purpose, LegalBasis: d.LegalBasis, Jurisdiction: d.Jurisdiction}
+		Jurisdiction: f.Get("jurisdiction"), Until: f.Get("until"), ExpectedVolume: f.Get("expectedVolume"), Uses: useChoices(f["uses"])}
+	in := exchange.RequestInput{Resource: res.Code, Items: f["items"], Purpose: d.Purpose, LegalBasis: d.LegalBasis, Jurisdiction: d.Jurisdiction, Uses: f["uses"]}
 	var v huitong.Validation
 	until, ok := formDate(d.Until)
 	if !ok {
@@ -372,21 +394,6 @@ func grantStatusLabel(st huitong.GrantStatus) string {
 		return "已到期"
 	}
 	return string(st)
-}
-
-func (s *Server) grantPage(w http.ResponseWriter, r *http.Request, rq *request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	g, err := s.Exchange.Grant(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	res, _ := s.Catalog.Published(r.Context(), g.Resource)
-	d := &grantData{G: g, Items: itemNames(res, g.Items), Plain: itemNames(res, g.PlainItems),
-		Status: grantStatusLabel(g.StatusAt(time.Now())), Consumer: g.Consumer == rq.p.Department}
-	return s.render(w, r, http.StatusOK, "exchange_grant", s.newView(r, rq, "授权 "+strconv.FormatInt(g.ID, 10), "exchange-grants", d))
 }
 
 // queryData is the 联机查询 form and its answer.

@@ -108,6 +108,26 @@ func TestExchangePages(t *testing.T) {
 			t.Errorf("post: got status %d, want 403", p.status)
 		}
 	})
+	t.Run("UsesChoice", func(t *testing.T) {
+		checked := []string{}
+		form.doc.Find(`#apply-form input[name=uses]`).Each(func(_ int, s *goquery.Selection) {
+			if _, ok := s.Attr("checked"); ok {
+				checked = append(checked, s.AttrOr("value", ""))
+			}
+		})
+		if n := form.doc.Find(`#apply-form input[name=uses]`).Length(); n != 4 || strings.Join(checked, ",") != "query,verify" {
+			t.Errorf("uses: got %d boxes with %v ticked, want 4 with query,verify", n, checked)
+		}
+		f := applyForm(county, env.People, keys...)
+		f["uses"] = []string{"query", "everything"}
+		p := county.post("/exchange/apply", f)
+		if p.status != http.StatusUnprocessableEntity || !strings.Contains(text(p.doc.Find(".field-error")), "everything") {
+			t.Errorf("bad use: got status %d %q, want 422 naming it", p.status, text(p.doc.Find(".field-error")))
+		}
+		if _, ok := p.doc.Find(`#apply-form input[name=uses][value=query]`).Attr("checked"); !ok {
+			t.Errorf("the form shown again lost the ticked use")
+		}
+	})
 	t.Run("ApplyFieldErrors", func(t *testing.T) {
 		f := applyForm(county, env.People)
 		f.Set("purpose", "")

@@ -32,6 +32,7 @@ import (
 	"huitong/cert"
 	"huitong/exchange"
 	"huitong/identity"
+	"huitong/ingest"
 	"huitong/store"
 )
 
@@ -62,6 +63,8 @@ type Server struct {
 	Catalog       *catalog.Service
 	Certs         *cert.Service     // certificate library (电子证照) and seals; no certificate pages when nil
 	Exchange      *exchange.Service // sharing and exchange (共享交换); a placeholder page when nil
+	Ingest        *ingest.Service   // aggregation and quality governance (数据归集与治理); a placeholder page when nil
+	MaxUpload     int64             // largest file the 数据上报 page streams into a delivery, in bytes; 0 means DefaultMaxUpload (2 GiB); the binary sets HUITONG_INGEST_MAX_SIZE
 	DB            *store.DB
 	Log           *slog.Logger
 	Version       string
@@ -108,6 +111,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerAdmin(mux)
 	s.registerCerts(mux)
 	s.registerExchange(mux)
+	s.registerGovernance(mux)
 	for path := range construction {
 		mux.Handle("GET "+path, s.page(s.underConstruction))
 	}
