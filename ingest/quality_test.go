@@ -128,8 +128,9 @@ func testDisputes(t *testing.T, hashJoinMax int) {
 			if d.Authority != e.GA || d.Provider != e.RS || d.AuthorityResource != e.People || d.Resource != e.Insured {
 				t.Fatalf("routing: got %+v", d)
 			}
-			// Friday plus 10 working days: Friday 2026-03-20, end of day in China.
-			if want := time.Date(2026, 3, 20, 15, 59, 59, 0, time.UTC); !d.Deadline.Equal(want) {
+			// Friday plus 10 working days: Friday 2026-03-20, until the end
+			// of the day (24:00) in China.
+			if want := time.Date(2026, 3, 20, 16, 0, 0, 0, time.UTC); !d.Deadline.Equal(want) {
 				t.Fatalf("deadline: got %s, want %s", d.Deadline, want)
 			}
 		}
