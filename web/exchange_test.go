@@ -145,6 +145,10 @@ func TestExchangePages(t *testing.T) {
 	if !strings.HasPrefix(reqPath, "/exchange/requests/") {
 		t.Fatalf("apply redirect: got %q, want /exchange/requests/ID", reqPath)
 	}
+	// The answer is due at the end (24:00 Beijing) of the 10th working day.
+	if got := text(county.get(reqPath).doc.Find("dt:contains('答复期限') + dd")); !strings.HasSuffix(got, " 24:00") {
+		t.Errorf("due by: got %q, want a date ending 24:00", got)
+	}
 	if got := text(county.get("/exchange/requests").doc.Find("#requests tbody tr").First().Find("td").Eq(4)); !strings.Contains(got, "待审批") {
 		t.Errorf("my requests status: got %q, want 待审批", got)
 	}

@@ -65,6 +65,19 @@ func mustParsePages(s *Server) map[string]*template.Template {
 			}
 			return t.In(cst).Format("2006-01-02 15:04")
 		},
+		// deadline shows a time limit that ends at midnight in Beijing, as
+		// working-day limits do, as "2026-03-20 24:00" rather than as the
+		// first minute of the next day.
+		"deadline": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
+			}
+			c := t.In(cst)
+			if c.Hour() == 0 && c.Minute() == 0 && c.Second() == 0 {
+				return c.AddDate(0, 0, -1).Format("2006-01-02") + " 24:00"
+			}
+			return c.Format("2006-01-02 15:04")
+		},
 		"dept": func(code string) string {
 			// NB: the catalog caches names, so this reads the database at
 			// most once per department.
