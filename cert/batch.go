@@ -13,6 +13,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"huitong"
@@ -356,53 +357,76 @@ func (s *Service) issuePrepared(ctx context.Context, p *huitong.Principal, ic *i
 		}
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// Workers sign certificate after certificate, without waiting for
+	// each other at chunk boundaries (with a barrier per chunk a core sat
+	// idle while the slower worker finished), and the writer stores the
+	// chunks in order as their last certificate is signed. The workers run
+	// at most signAhead chunks ahead of the writer, which bounds what is
+	// held in memory.
+	const signAhead = 8
 	chunk := s.cfg.BatchChunk
-	signed := make(chan []*huitong.Certificate, 2)
-	var signErr error
-	go func() {
-		defer close(signed)
-		for start := 0; start < len(good); start += chunk {
-			part := good[start:min(start+chunk, len(good))]
-			certs := make([]*huitong.Certificate, len(part))
-			var wg sync.WaitGroup
-			var mu sync.Mutex
-			w := s.cfg.Workers
-			for k := range w {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := k; i < len(part); i += w {
-						if err := ic.sig.sign(part[i].cert, part[i].doc); err != nil {
-							mu.Lock()
-							signErr = err
-							mu.Unlock()
-							return
-						}
-						certs[i] = part[i].cert
-					}
-				}()
-			}
-			wg.Wait()
-			if signErr != nil {
-				return
-			}
-			select {
-			case signed <- certs:
-			case <-ctx.Done():
-				return
-			}
+	chunks := (len(good) + chunk - 1) / chunk
+	gates := make([]chan struct{}, chunks) // closed: the chunk may be signed
+	done := make([]chan struct{}, chunks)  // closed: the chunk is signed
+	left := make([]atomic.Int64, chunks)   // certificates of the chunk still to sign
+	for c := range chunks {
+		gates[c], done[c] = make(chan struct{}), make(chan struct{})
+		left[c].Store(int64(min(chunk, len(good)-c*chunk)))
+		if c < signAhead {
+			close(gates[c])
 		}
-	}()
-	for certs := range signed {
-		err := s.db.Update(ctx, func(tx *store.Tx) error {
-			if err := tx.InsertCertificates(ctx, certs); err != nil {
-				return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var next atomic.Int64
+	var signErr error
+	var errOnce sync.Once
+	var wg sync.WaitGroup
+	stop := func() { cancel(); wg.Wait() }
+	defer stop()
+	for range s.cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(good) {
+					return
+				}
+				c := i / chunk
+				select {
+				case <-gates[c]:
+				case <-ctx.Done():
+					return
+				}
+				if err := ic.sig.sign(good[i].cert, good[i].doc); err != nil {
+					errOnce.Do(func() { signErr = err; cancel() })
+					return
+				}
+				if left[c].Add(-1) == 0 {
+					close(done[c])
+				}
 			}
+		}()
+	}
+	for c := range chunks {
+		select {
+		case <-done[c]:
+		case <-ctx.Done():
+			stop() // signErr is read once every worker is gone
+			if signErr != nil {
+				return signErr
+			}
+			return ctx.Err()
+		}
+		part := good[c*chunk : min((c+1)*chunk, len(good))]
+		certs := make([]*huitong.Certificate, len(part))
+		for i, g := range part {
+			certs[i] = g.cert
+		}
+		err := s.db.StoreCertificates(ctx, certs, func(tx *store.Tx) error {
 			h := gm.NewSM3()
-			for _, c := range certs {
-				h.Write([]byte(c.ID))
+			for _, ct := range certs {
+				h.Write([]byte(ct.ID))
 				h.Write([]byte{'\n'})
 			}
 			return tx.AppendAudit(ctx, &huitong.AuditEntry{Actor: p.Actor(), Department: p.Department, Action: "cert.issue_batch", Object: source,
@@ -410,18 +434,27 @@ func (s *Service) issuePrepared(ctx context.Context, p *huitong.Principal, ic *i
 					"idsSm3": hex.EncodeToString(h.Sum(nil)), "seal": ic.sig.seal.ID})})
 		})
 		if err != nil {
-			cancel()
-			for range signed { // let the signer finish
-			}
 			return err
 		}
 		rep.Issued += len(certs)
-		for _, c := range certs {
-			rep.IDs = append(rep.IDs, c.ID)
+		for _, ct := range certs {
+			rep.IDs = append(rep.IDs, ct.ID)
+		}
+		// What is stored need not stay in memory: a batch of 100,000
+		// would otherwise keep 100 MB of payloads live to the end, and
+		// the garbage collector would mark them again and again.
+		clear(part)
+		if c+signAhead < chunks {
+			close(gates[c+signAhead])
 		}
 	}
-	if signErr != nil {
-		return signErr
+	// The chunks checkpoint the log less often than other writes (see
+	// store.DB.StoreCertificates): move what is left into the database
+	// file now, as part of the batch, rather than leave verifications to
+	// look pages up in the log until the next write. Everything is issued
+	// by now, so a failure here is only logged.
+	if err := s.db.CheckpointWAL(ctx); err != nil {
+		s.log.Warn("cert: checkpoint after batch", "source", source, "err", err)
 	}
 	return nil
 }

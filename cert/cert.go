@@ -154,10 +154,14 @@ func (s *Service) findCert(ctx context.Context, id string) (*huitong.Certificate
 }
 
 // findSigned reads only what verification needs of a certificate.
-func (s *Service) findSigned(ctx context.Context, id string) (*huitong.Certificate, error) {
+func (s *Service) findSigned(ctx context.Context, id string) (store.SignedCert, error) {
 	s.lookup.once.Do(func() { s.lookup.l, s.lookup.err = s.db.PrepareCertLookup(context.WithoutCancel(ctx)) })
 	if s.lookup.err != nil {
-		return s.db.FindCertificate(ctx, id)
+		c, err := s.db.FindCertificate(ctx, id)
+		if err != nil {
+			return store.SignedCert{}, err
+		}
+		return store.SignedOf(c), nil
 	}
 	return s.lookup.l.Signed(ctx, id)
 }

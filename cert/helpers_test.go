@@ -96,6 +96,7 @@ func setup(t testing.TB, db *store.DB, cfg cert.Config) *env {
 		t.Fatal(err)
 	}
 	e.s = cert.New(db, e.keys, cfg, e.clk, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(func() { e.s.Close() }) // before the database closes: cleanups run last first
 	e.op = principal("op", e.dsj, huitong.RoleOperator)
 	e.marketAdmin = principal("scjg-admin", e.market, huitong.RoleDeptAdmin)
 	e.market1 = principal("scjg", e.market, huitong.RoleStaff)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ func TestSealExpiredAtSigningForged(t *testing.T) {
 		rand.Read(key)
 		keys, _ := gm.NewKeyring(key)
 		s := New(db, keys, Config{SealYears: 1}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		t.Cleanup(func() { s.Close() })
 		ctx := context.Background()
 		dept := &huitong.Department{Code: gbcode.MakeUSCC('1', '1', "620000", "01380001"), Name: "甘肃省市场监督管理局", Jurisdiction: "620000", Level: huitong.LevelProvince, CreatedAt: time.Now()}
 		if err := db.Update(ctx, func(tx *store.Tx) error { return tx.InsertDepartment(ctx, dept) }); err != nil {
@@ -66,4 +68,39 @@ func TestSealExpiredAtSigningForged(t *testing.T) {
 			t.Errorf("got valid=%v seal=%v signature=%v %v, want invalid by %s only", got.Valid, got.Checks.Seal, got.Checks.Signature, got.Reasons, RuleSealExpired)
 		}
 	})
+}
+
+// TestIDOf holds the piecewise identifier check to the identifier built
+// from the parts.
+func TestIDOf(t *testing.T) {
+	typ, issuer := gbcode.MakeUSCC('1', '1', "100000", "00000013")+"001", gbcode.MakeUSCC('1', '1', "620000", "01380001")
+	good, err := gbcode.MakeCertID(typ, issuer, "20260000001", "001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := &Document{Type: DocType{Code: typ}, Issuer: DocIssuer{Code: issuer}, Serial: "20260000001", Version: "001"}
+	wrongCheck := good[:len(good)-1] + "0"
+	if wrongCheck == good {
+		wrongCheck = good[:len(good)-1] + "1"
+	}
+	for _, tt := range []struct {
+		name, id string
+		want     bool
+	}{
+		{"OK", good, true},
+		{"ErrCheck", wrongCheck, false},
+		{"ErrPrefix", "9" + good[1:], false},
+		{"ErrSerial", strings.Replace(good, ".20260000001.", ".20260000002.", 1), false},
+		{"ErrTrailing", good + "0", false},
+		{"ErrMissingCheck", good[:len(good)-2], false},
+		{"ErrEmpty", "", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := *doc
+			d.ID = tt.id
+			if got := idOf(&d); got != tt.want {
+				t.Errorf("idOf(%q): got %v, want %v", tt.id, got, tt.want)
+			}
+		})
+	}
 }

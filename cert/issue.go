@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -14,12 +14,6 @@ import (
 	"huitong/audit"
 	"huitong/gbcode"
 	"huitong/store"
-)
-
-var (
-	serialRE = regexp.MustCompile(`^[0-9A-Z]{1,40}$`)
-	numberRE = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
-	moneyRE  = regexp.MustCompile(`^-?[0-9]+(\.[0-9]{1,2})?$`)
 )
 
 // issueCtx is what issuing needs to know about a type and an issuer,
@@ -30,6 +24,23 @@ type issueCtx struct {
 	sig  *signer
 	now  time.Time
 	by   string
+
+	once     sync.Once
+	known    map[string]bool // the type's item codes
+	today    time.Time       // midnight in China of the day of now
+	todayDay string          // day(today)
+	issuedAt string          // instant(now)
+}
+
+// init derives what every build of the batch shares.
+func (ic *issueCtx) init() {
+	ic.known = make(map[string]bool, len(ic.t.Items))
+	for _, it := range ic.t.Items {
+		ic.known[it.Code] = true
+	}
+	y, m, d := ic.now.In(chinaTime).Date()
+	ic.today = time.Date(y, m, d, 0, 0, 0, 0, chinaTime)
+	ic.todayDay, ic.issuedAt = day(ic.today), instant(ic.now)
 }
 
 // authorise resolves the type and the issuer and checks that p may issue
@@ -69,6 +80,7 @@ func (s *Service) authorise(ctx context.Context, tx *store.Tx, p *huitong.Princi
 // and its document, unsigned. Serial must be set (or generated) by the
 // caller. Every problem is added to v with field names of the request.
 func (ic *issueCtx) build(req *huitong.IssueRequest, version int, v *huitong.Validation) (*huitong.Certificate, *Document) {
+	ic.once.Do(ic.init)
 	t := ic.t
 	holderID := gbcode.Normalize(req.HolderID)
 	var err error
@@ -87,13 +99,11 @@ func (ic *issueCtx) build(req *huitong.IssueRequest, version int, v *huitong.Val
 	} else if utf8.RuneCountInString(name) > 100 {
 		v.Add("holderName", "length", "持证主体名称最长100个字符")
 	}
-	if !serialRE.MatchString(req.Serial) {
+	if !isSerial(req.Serial) {
 		v.Add("serial", "format", "证照编号应为1-40位数字或大写字母(GB/T 36904)，收到 %q", req.Serial)
 	}
 	data := make(map[string]string, len(t.Items))
-	known := make(map[string]bool, len(t.Items))
 	for _, it := range t.Items {
-		known[it.Code] = true
 		val := strings.TrimSpace(req.Data[it.Code])
 		f := "data." + it.Code
 		if val == "" {
@@ -109,11 +119,11 @@ func (ic *issueCtx) build(req *huitong.IssueRequest, version int, v *huitong.Val
 		case huitong.TypeDate:
 			if d, err := gbcode.Date(val); err != nil {
 				v.Add(f, "date", "“%s”应为日期 YYYY-MM-DD，收到 %q", it.Name, val)
-			} else {
+			} else if !isDateOnly(val) {
 				val = d.Format(time.DateOnly)
 			}
 		case huitong.TypeNumber:
-			if !numberRE.MatchString(val) {
+			if !isDecimal(val, -1) {
 				v.Add(f, "number", "“%s”应为数字，收到 %q", it.Name, val)
 			}
 		case huitong.TypeInteger:
@@ -121,7 +131,7 @@ func (ic *issueCtx) build(req *huitong.IssueRequest, version int, v *huitong.Val
 				v.Add(f, "integer", "“%s”应为整数，收到 %q", it.Name, val)
 			}
 		case huitong.TypeMoney:
-			if !moneyRE.MatchString(val) {
+			if !isDecimal(val, 2) {
 				v.Add(f, "money", "“%s”应为金额(最多两位小数)，收到 %q", it.Name, val)
 			}
 		case huitong.TypeBool:
@@ -132,7 +142,7 @@ func (ic *issueCtx) build(req *huitong.IssueRequest, version int, v *huitong.Val
 		data[it.Code] = val
 	}
 	for k := range req.Data {
-		if !known[k] {
+		if !ic.known[k] {
 			v.Add("data."+k, "unknown", "证照类型“%s”没有信息项 %s", t.Name, k)
 		}
 	}
@@ -140,7 +150,10 @@ func (ic *issueCtx) build(req *huitong.IssueRequest, version int, v *huitong.Val
 	// The type code and the issuer were checked when the type and the
 	// department were made, the serial just now: the identifier only needs
 	// its check character (GB/T 36904, ISO 7064 MOD 37,36).
-	ver := fmt.Sprintf("%03d", version)
+	ver := "001"
+	if version != 1 {
+		ver = fmt.Sprintf("%03d", version)
+	}
 	id := gbcode.CertIDPrefix + t.Code + "." + ic.dept.Code + "." + req.Serial + "." + ver + "." + string(gbcode.CertIDCheck(t.Code+ic.dept.Code+req.Serial+ver))
 	c := &huitong.Certificate{
 		ID: id, TypeCode: t.Code, TypeName: t.Name, Serial: req.Serial, Version: version, Issuer: ic.dept.Code, IssuerName: ic.dept.Name,
@@ -151,7 +164,10 @@ func (ic *issueCtx) build(req *huitong.IssueRequest, version int, v *huitong.Val
 		Format: PayloadFormat, ID: id, Type: DocType{Code: t.Code, Name: t.Name}, Serial: req.Serial, Version: ver,
 		Issuer:   DocIssuer{Code: ic.dept.Code, Name: ic.dept.Name, Jurisdiction: ic.dept.Jurisdiction},
 		Holder:   DocHolder{Kind: string(t.HolderKind), Name: name, ID: holderID, IDType: t.HolderKind.IDType()},
-		IssuedAt: instant(ic.now), ValidFrom: day(from), ValidTo: lastDay(to), Data: data,
+		IssuedAt: ic.issuedAt, ValidFrom: ic.todayDay, ValidTo: lastDay(to), Data: data,
+	}
+	if !from.Equal(ic.today) {
+		doc.ValidFrom = day(from)
 	}
 	return c, doc
 }
@@ -160,8 +176,7 @@ func (ic *issueCtx) build(req *huitong.IssueRequest, version int, v *huitong.Val
 // rule. Dates are calendar days in China; the end date is inclusive, so
 // the certificate expires at midnight after it.
 func (ic *issueCtx) validity(req *huitong.IssueRequest, v *huitong.Validation) (from, to time.Time) {
-	today := time.Date(ic.now.In(chinaTime).Year(), ic.now.In(chinaTime).Month(), ic.now.In(chinaTime).Day(), 0, 0, 0, 0, chinaTime)
-	from = today
+	from = ic.today
 	if req.ValidFrom != "" {
 		d, err := gbcode.Date(req.ValidFrom)
 		if err != nil {
@@ -200,8 +215,12 @@ func (ic *issueCtx) validity(req *huitong.IssueRequest, v *huitong.Validation) (
 }
 
 // sign fills the seal part of doc, and the payload and signature of c.
+// Workers of a batch call it in parallel.
 func (sg *signer) sign(c *huitong.Certificate, doc *Document) error {
-	doc.Seal = DocSeal{ID: sg.seal.ID, Name: sg.seal.Name, Fingerprint: sg.seal.Fingerprint, ValidFrom: instant(sg.seal.ValidFrom), ValidTo: instant(sg.seal.ValidTo)}
+	doc.Seal = sg.docSeal
+	if doc.Seal.ID == "" {
+		doc.Seal = docSealOf(sg.seal)
+	}
 	c.SealID = sg.seal.ID
 	c.Payload = doc.Canonical()
 	sig, err := sg.key.Sign(c.Payload)
@@ -210,6 +229,58 @@ func (sg *signer) sign(c *huitong.Certificate, doc *Document) error {
 	}
 	c.Signature = sig
 	return nil
+}
+
+// docSealOf is the seal part of the documents a seal signs.
+func docSealOf(s *huitong.Seal) DocSeal {
+	return DocSeal{ID: s.ID, Name: s.Name, Fingerprint: s.Fingerprint, ValidFrom: instant(s.ValidFrom), ValidTo: instant(s.ValidTo)}
+}
+
+// isSerial reports whether s is a serial of GB/T 36904: 1-40 digits or
+// upper-case letters.
+func isSerial(s string) bool {
+	if len(s) < 1 || len(s) > 40 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'A' || c > 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// isDecimal reports whether s is an optional minus sign, digits and an
+// optional fraction of at least one digit, and at most maxFrac digits
+// unless maxFrac is negative: -?[0-9]+(\.[0-9]+)?
+func isDecimal(s string, maxFrac int) bool {
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, dot := strings.Cut(s, ".")
+	if !allDigits(whole) || (dot && !allDigits(frac)) {
+		return false
+	}
+	return maxFrac < 0 || len(frac) <= maxFrac
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isDateOnly reports whether s has the shape YYYY-MM-DD, so that a date
+// gbcode.Date accepted is already in the canonical form.
+func isDateOnly(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	return allDigits(s[:4]) && allDigits(s[5:7]) && allDigits(s[8:])
 }
 
 // Issue signs and stores one certificate (see huitong.CertService).

@@ -3,170 +3,167 @@ package cert
 import (
 	"errors"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
 // parseCanonical decodes a payload and checks on the way that it is
-// canonical (see Document): objects and strings only, no white space,
-// members in strictly increasing byte order (so no duplicates), only the
-// mandatory escapes, valid UTF-8. It is a small parser for that subset of
-// JSON, several times faster than encoding/json plus a re-encoding on the
-// verification path; TestParseCanonical holds it to Canonical.
-func parseCanonical(b []byte) (*Document, error) {
-	p := &jparser{b: b}
+// canonical (see Document): exactly the bytes Canonical writes for some
+// document. Canonical writes the members of every object in one fixed
+// order, so the parser expects that skeleton literally and reads only the
+// string values between its pieces; the data object's keys must be in
+// strictly increasing byte order (so no duplicates), strings may use only
+// the mandatory escapes, and the whole payload must be valid UTF-8.
+// TestParseCanonical holds it to the reference (encoding/json plus
+// Canonical) on thousands of mutated payloads.
+//
+// It runs on every verification, so it allocates little: every value
+// without an escape is a substring of s.
+func parseCanonical(s string) (*Document, error) {
+	if !utf8.ValidString(s) {
+		return nil, errors.New("invalid UTF-8")
+	}
+	p := &jparser{s: s}
 	d := &Document{}
-	seen := map[string]bool{}
-	err := p.members(func(k string) error {
-		if seen[k] {
-			return errors.New("duplicate member " + strconv.Quote(k))
-		}
-		seen[k] = true
-		switch k {
-		case "format":
-			return p.into(&d.Format)
-		case "id":
-			return p.into(&d.ID)
-		case "serial":
-			return p.into(&d.Serial)
-		case "version":
-			return p.into(&d.Version)
-		case "issuedAt":
-			return p.into(&d.IssuedAt)
-		case "validFrom":
-			return p.into(&d.ValidFrom)
-		case "validTo":
-			return p.into(&d.ValidTo)
-		case "type":
-			return p.fields(k, map[string]*string{"code": &d.Type.Code, "name": &d.Type.Name})
-		case "issuer":
-			return p.fields(k, map[string]*string{"code": &d.Issuer.Code, "name": &d.Issuer.Name, "jurisdiction": &d.Issuer.Jurisdiction})
-		case "holder":
-			return p.fields(k, map[string]*string{"kind": &d.Holder.Kind, "name": &d.Holder.Name, "id": &d.Holder.ID, "idType": &d.Holder.IDType})
-		case "seal":
-			return p.fields(k, map[string]*string{"id": &d.Seal.ID, "name": &d.Seal.Name, "fingerprint": &d.Seal.Fingerprint, "validFrom": &d.Seal.ValidFrom, "validTo": &d.Seal.ValidTo})
-		case "data":
-			d.Data = map[string]string{}
-			return p.members(func(item string) error {
-				if _, dup := d.Data[item]; dup {
-					return errors.New("duplicate member data." + item)
-				}
-				v, err := p.str()
-				d.Data[item] = v
-				return err
-			})
-		}
-		return errors.New("unknown member " + strconv.Quote(k))
-	})
-	if err != nil {
-		return nil, err
+	p.lit(`{"data":{`)
+	p.data(d)
+	p.lit(`"format":`)
+	d.Format = p.str()
+	p.lit(`,"holder":{"id":`)
+	d.Holder.ID = p.str()
+	p.lit(`,"idType":`)
+	d.Holder.IDType = p.str()
+	p.lit(`,"kind":`)
+	d.Holder.Kind = p.str()
+	p.lit(`,"name":`)
+	d.Holder.Name = p.str()
+	p.lit(`},"id":`)
+	d.ID = p.str()
+	p.lit(`,"issuedAt":`)
+	d.IssuedAt = p.str()
+	p.lit(`,"issuer":{"code":`)
+	d.Issuer.Code = p.str()
+	p.lit(`,"jurisdiction":`)
+	d.Issuer.Jurisdiction = p.str()
+	p.lit(`,"name":`)
+	d.Issuer.Name = p.str()
+	p.lit(`},"seal":{"fingerprint":`)
+	d.Seal.Fingerprint = p.str()
+	p.lit(`,"id":`)
+	d.Seal.ID = p.str()
+	p.lit(`,"name":`)
+	d.Seal.Name = p.str()
+	p.lit(`,"validFrom":`)
+	d.Seal.ValidFrom = p.str()
+	p.lit(`,"validTo":`)
+	d.Seal.ValidTo = p.str()
+	p.lit(`},"serial":`)
+	d.Serial = p.str()
+	p.lit(`,"type":{"code":`)
+	d.Type.Code = p.str()
+	p.lit(`,"name":`)
+	d.Type.Name = p.str()
+	p.lit(`},"validFrom":`)
+	d.ValidFrom = p.str()
+	p.lit(`,"validTo":`)
+	d.ValidTo = p.str()
+	p.lit(`,"version":`)
+	d.Version = p.str()
+	p.lit(`}`)
+	if p.err == nil && p.i != len(p.s) {
+		p.err = errors.New("trailing bytes after the object at byte " + strconv.Itoa(p.i))
 	}
-	if p.i != len(b) {
-		return nil, errors.New("trailing bytes after the object")
-	}
-	if len(seen) != 12 {
-		return nil, errors.New("members missing")
+	if p.err != nil {
+		return nil, p.err
 	}
 	return d, nil
 }
 
-// members parses an object, calling fn after each key to parse its value.
-func (p *jparser) members(fn func(k string) error) error {
-	if p.i >= len(p.b) || p.b[p.i] != '{' {
-		return errors.New("object expected at byte " + strconv.Itoa(p.i))
+// jparser reads the canonical JSON of a Document. The first error sticks:
+// every later call is a no-op, so the caller checks err once at the end.
+type jparser struct {
+	s   string
+	i   int
+	err error
+}
+
+func (p *jparser) fail(what string) {
+	if p.err == nil {
+		p.err = errors.New(what + " at byte " + strconv.Itoa(p.i))
 	}
-	p.i++
-	if p.i < len(p.b) && p.b[p.i] == '}' {
-		p.i++
-		return nil
+}
+
+// lit consumes the literal piece of the skeleton want.
+func (p *jparser) lit(want string) {
+	if p.err != nil {
+		return
 	}
+	if len(p.s)-p.i < len(want) || p.s[p.i:p.i+len(want)] != want {
+		p.fail("expected " + strconv.Quote(want))
+		return
+	}
+	p.i += len(want)
+}
+
+// data reads the members of the data object up to and including the comma
+// after its closing brace: keys in strictly increasing byte order.
+func (p *jparser) data(d *Document) {
+	d.Data = make(map[string]string, 8)
 	prev := ""
-	for first := true; ; first = false {
-		k, err := p.str()
-		if err != nil {
-			return err
+	for first := true; p.err == nil; first = false {
+		if p.i < len(p.s) && p.s[p.i] == '}' {
+			p.i++
+			p.lit(",")
+			return
+		}
+		if !first {
+			p.lit(",")
+		}
+		k := p.str()
+		if p.err != nil {
+			return
 		}
 		if !first && k <= prev {
-			return errors.New("member " + strconv.Quote(k) + " out of order (keys must be sorted by byte order)")
+			p.fail("member data." + strconv.Quote(k) + " out of order (keys must be sorted by byte order, without duplicates)")
+			return
 		}
 		prev = k
-		if p.i >= len(p.b) || p.b[p.i] != ':' {
-			return errors.New("':' expected at byte " + strconv.Itoa(p.i))
-		}
-		p.i++
-		if err := fn(k); err != nil {
-			return err
-		}
-		if p.i >= len(p.b) {
-			return errors.New("unterminated object")
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
-			return nil
-		default:
-			return errors.New("',' or '}' expected at byte " + strconv.Itoa(p.i))
-		}
+		p.lit(":")
+		d.Data[k] = p.str()
 	}
 }
 
-func (p *jparser) into(dst *string) (err error) {
-	*dst, err = p.str()
-	return err
-}
-
-// fields parses an object of exactly the named string members.
-func (p *jparser) fields(name string, dst map[string]*string) error {
-	n := 0
-	err := p.members(func(k string) error {
-		f, ok := dst[k]
-		if !ok {
-			return errors.New(name + ": unknown member " + strconv.Quote(k))
-		}
-		n++
-		return p.into(f)
-	})
-	if err == nil && n != len(dst) {
-		return errors.New(name + ": members missing or repeated")
+// str reads a string with only the escapes Canonical writes.
+func (p *jparser) str() string {
+	if p.err != nil {
+		return ""
 	}
-	return err
-}
-
-type jparser struct {
-	b []byte
-	i int
-}
-
-func (p *jparser) str() (string, error) {
-	if p.i >= len(p.b) || p.b[p.i] != '"' {
-		return "", errors.New("string expected at byte " + strconv.Itoa(p.i))
+	if p.i >= len(p.s) || p.s[p.i] != '"' {
+		p.fail("string expected")
+		return ""
 	}
 	p.i++
 	start := p.i
-	var out []byte
-	for p.i < len(p.b) {
-		c := p.b[p.i]
+	var out []byte // only for strings with escapes
+	for p.i < len(p.s) {
+		c := p.s[p.i]
 		switch {
 		case c == '"':
-			s := string(p.b[start:p.i])
+			v := p.s[start:p.i]
 			if out != nil {
-				s = string(append(out, p.b[start:p.i]...))
+				v = string(append(out, v...))
 			}
 			p.i++
-			if !utf8.ValidString(s) {
-				return "", errors.New("invalid UTF-8")
-			}
-			return s, nil
+			return v
 		case c < 0x20:
-			return "", errors.New("raw control character in string")
+			p.fail("raw control character in string")
+			return ""
 		case c == '\\':
-			out = append(out, p.b[start:p.i]...)
-			if p.i+1 >= len(p.b) {
-				return "", errors.New("unterminated escape")
+			out = append(out, p.s[start:p.i]...)
+			if p.i+1 >= len(p.s) {
+				p.fail("unterminated escape")
+				return ""
 			}
-			e := p.b[p.i+1]
+			e := p.s[p.i+1]
 			p.i += 2
 			switch e {
 			case '"', '\\':
@@ -184,23 +181,38 @@ func (p *jparser) str() (string, error) {
 			case 'u':
 				// Canonical: only for control characters without a short
 				// form, as \u00xx with lower-case hex.
-				if p.i+4 > len(p.b) || p.b[p.i] != '0' || p.b[p.i+1] != '0' {
-					return "", errors.New("non-canonical \\u escape")
+				if p.i+4 > len(p.s) || p.s[p.i] != '0' || p.s[p.i+1] != '0' {
+					p.fail("non-canonical \\u escape")
+					return ""
 				}
-				n, err := strconv.ParseUint(string(p.b[p.i+2:p.i+4]), 16, 8)
-				if err != nil || n >= 0x20 || n == '\b' || n == '\t' || n == '\n' || n == '\f' || n == '\r' ||
-					strings.ContainsAny(string(p.b[p.i+2:p.i+4]), "ABCDEF") {
-					return "", errors.New("non-canonical \\u escape")
+				hi, lo := lowerHex(p.s[p.i+2]), lowerHex(p.s[p.i+3])
+				n := byte(hi<<4 | lo)
+				if hi < 0 || lo < 0 || n >= 0x20 || n == '\b' || n == '\t' || n == '\n' || n == '\f' || n == '\r' {
+					p.fail("non-canonical \\u escape")
+					return ""
 				}
-				out = append(out, byte(n))
+				out = append(out, n)
 				p.i += 4
 			default:
-				return "", errors.New("non-canonical escape")
+				p.fail("non-canonical escape")
+				return ""
 			}
 			start = p.i
 		default:
 			p.i++
 		}
 	}
-	return "", errors.New("unterminated string")
+	p.fail("unterminated string")
+	return ""
+}
+
+// lowerHex is the value of a lower-case hex digit, or -1.
+func lowerHex(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	}
+	return -1
 }

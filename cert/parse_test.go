@@ -71,3 +71,24 @@ func TestParseCanonical(t *testing.T) {
 		}
 	}
 }
+
+// TestCanonicalInvalidUTF8 checks that Canonical replaces each invalid
+// byte by U+FFFD, as encoding/json does, so that what it writes is itself
+// canonical.
+func TestCanonicalInvalidUTF8(t *testing.T) {
+	d := &cert.Document{Format: cert.PayloadFormat, Holder: cert.DocHolder{Name: "a\xffb\xfe\xfdc"}, Data: map[string]string{"k\xff": "v"}}
+	b := d.Canonical()
+	if !reference(b) {
+		t.Fatalf("%q: not canonical by the reference", b)
+	}
+	got, err := cert.ParseDocument(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "a\uFFFDb\uFFFD\uFFFDc"; got.Holder.Name != want {
+		t.Errorf("got holder name %q, want %q", got.Holder.Name, want)
+	}
+	if got.Data["k\uFFFD"] != "v" {
+		t.Errorf("got data %q, want key k\\uFFFD", got.Data)
+	}
+}

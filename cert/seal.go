@@ -354,8 +354,9 @@ func (s *Service) RevokeSeal(ctx context.Context, id, reason string) (*huitong.S
 
 // signer is an opened seal ready to sign.
 type signer struct {
-	seal *huitong.Seal
-	key  *gm.PrivateKey
+	seal    *huitong.Seal
+	key     *gm.PrivateKey
+	docSeal DocSeal // docSealOf(seal), made once
 }
 
 // activeSigner opens the department's newest active seal that is valid at
@@ -377,7 +378,7 @@ func (s *Service) activeSigner(ctx context.Context, tx *store.Tx, dept string, n
 		if err != nil {
 			return nil, fmt.Errorf("cert: open seal %s: %w", seal.ID, err)
 		}
-		return &signer{seal: seal, key: key}, nil
+		return &signer{seal: seal, key: key, docSeal: docSealOf(seal)}, nil
 	}
 	return nil, &huitong.Error{Code: huitong.ECONFLICT, Message: "颁发部门没有在有效期内的在用印章，请部门管理员先制作或更换印章",
 		Fields: []huitong.FieldError{{Field: "issuer", Rule: RuleNoSeal, Message: "没有可用的电子印章"}}}

@@ -6,11 +6,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"huitong"
 	"huitong/gbcode"
 	"huitong/gm"
+	"huitong/store"
 )
 
 // ExportFormat names the layout of an exported certificate file.
@@ -90,21 +92,19 @@ func (v *Verification) fail(rule, format string, args ...any) {
 
 // judge runs every check on a decoded document. seal may be nil (unknown
 // seal); status is the stored status as known to the caller.
-func judge(doc *Document, payload, sig []byte, pub *gm.PublicKey, pubFP string, seal *huitong.Seal, makerOK bool, status huitong.CertStatus, now time.Time) *Verification {
+func judge(doc *Document, payload string, sig []byte, pub *gm.PublicKey, pubFP string, seal *huitong.Seal, makerOK bool, status huitong.CertStatus, now time.Time) *Verification {
 	v := &Verification{ID: doc.ID, Type: doc.Type, Issuer: doc.Issuer, IssuedAt: doc.IssuedAt, ValidFrom: doc.ValidFrom, ValidTo: doc.ValidTo,
 		Holder: maskHolder(doc.Holder), Seal: SealView{ID: doc.Seal.ID, Name: doc.Seal.Name, Fingerprint: doc.Seal.Fingerprint}, VerifiedAt: now, Reasons: []Reason{}}
 	// Identifier: GB/T 36904 with its MOD 37,36 check character, and the
 	// same parts as the document.
 	// Rebuilding it from the parts is enough: the parts' own formats were
 	// checked at issue and are covered by the signature.
-	body := doc.Type.Code + doc.Issuer.Code + doc.Serial + doc.Version
-	want := gbcode.CertIDPrefix + doc.Type.Code + "." + doc.Issuer.Code + "." + doc.Serial + "." + doc.Version + "." + string(gbcode.CertIDCheck(body))
-	idOK := doc.ID == want && gbcode.CertIDCheck(body) != 0
+	idOK := idOf(doc)
 	if !idOK {
 		v.fail(RuleIdentifier, "证照标识与证照内容(类型、颁发机构、编号、版本)或其校验位(GB/T 36904, MOD 37,36)不符")
 	}
 
-	v.Checks.Signature = pub.Verify(payload, sig)
+	v.Checks.Signature = pub.VerifyString(payload, sig)
 	if !v.Checks.Signature {
 		v.fail(RuleSignature, "签名验证失败: 证照内容被篡改，或签名不是该印章所签")
 	}
@@ -165,6 +165,29 @@ func judge(doc *Document, payload, sig []byte, pub *gm.PublicKey, pubFP string, 
 	return v
 }
 
+// idOf reports whether doc.ID is the identifier of doc's type, issuer,
+// serial and version with the right check character, comparing piece by
+// piece rather than building the expected identifier.
+func idOf(doc *Document) bool {
+	check := gbcode.CertIDCheck(doc.Type.Code + doc.Issuer.Code + doc.Serial + doc.Version)
+	if check == 0 {
+		return false
+	}
+	rest, ok := strings.CutPrefix(doc.ID, gbcode.CertIDPrefix)
+	if !ok {
+		return false
+	}
+	for _, part := range [...]string{doc.Type.Code, doc.Issuer.Code, doc.Serial, doc.Version} {
+		if rest, ok = strings.CutPrefix(rest, part); !ok {
+			return false
+		}
+		if rest, ok = strings.CutPrefix(rest, "."); !ok {
+			return false
+		}
+	}
+	return len(rest) == 1 && rest[0] == check
+}
+
 func maskHolder(h DocHolder) HolderView {
 	if h.Kind == string(huitong.HolderEntity) {
 		return HolderView{Kind: h.Kind, Name: h.Name, ID: gbcode.MaskUSCC(h.ID)}
@@ -178,19 +201,42 @@ func maskHolder(h DocHolder) HolderView {
 // EINVALID (rule cert.identifier.*) for a malformed identifier or a wrong
 // check character; ENOTFOUND for an unknown one.
 func (s *Service) Verify(ctx context.Context, id string) (*Verification, error) {
-	if _, err := parseID(id); err != nil {
+	// The stored identifier was checked when the certificate was issued,
+	// and judge checks it again against the signed document, so a found
+	// certificate needs no parsing of id first: only an unknown id is
+	// parsed, to tell a malformed one (EINVALID) from a missing one.
+	if len(id) > maxIDLength {
+		_, err := parseID(id)
+		if err == nil {
+			err = huitong.Errorf(huitong.ENOTFOUND, "证照不存在: %.80s…", id)
+		}
 		return nil, err
 	}
 	c, err := s.findSigned(ctx, id)
+	if huitong.ErrorCode(err) == huitong.ENOTFOUND {
+		if _, perr := parseID(id); perr != nil {
+			return nil, perr
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
-	return s.verifyStored(ctx, c)
+	return s.verifySigned(ctx, c)
 }
 
+// maxIDLength bounds the identifiers Verify looks up before parsing them:
+// 15 (prefix) + 21 (type) + 18 (issuer) + 40 (serial) + 3 + 1 + 4 dots.
+const maxIDLength = 102
+
 func (s *Service) verifyStored(ctx context.Context, c *huitong.Certificate) (*Verification, error) {
+	return s.verifySigned(ctx, store.SignedOf(c))
+}
+
+// verifySigned judges a stored certificate online: payload and signature,
+// the seal as known now and the stored status.
+func (s *Service) verifySigned(ctx context.Context, c store.SignedCert) (*Verification, error) {
 	now := s.clock.Now()
-	doc, err := ParseDocument(c.Payload)
+	doc, err := parseDocument(c.Payload)
 	if err != nil {
 		v := &Verification{ID: c.ID, Status: c.Status, StatusLabel: c.Status.Label(), VerifiedAt: now, Online: true}
 		v.fail(RuleFormat, "%s", huitong.ErrorMessage(err))
@@ -297,7 +343,7 @@ func VerifyExport(data []byte, opt VerifyOptions) (*Verification, error) {
 	if status == huitong.CertExpired {
 		status = huitong.CertValid // recomputed from the dates at opt.Now
 	}
-	v := judge(doc, payload, sig, pub, pub.Fingerprint(), e.Seal, makerOK, status, opt.Now)
+	v := judge(doc, string(payload), sig, pub, pub.Fingerprint(), e.Seal, makerOK, status, opt.Now)
 	if e.ID != doc.ID {
 		v.Valid = false
 		v.fail(RuleIdentifier, "文件标注的证照标识 %s 与签名内容中的 %s 不符", e.ID, doc.ID)

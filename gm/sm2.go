@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"log/slog"
+	"unsafe"
 
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/smx509"
@@ -140,6 +141,14 @@ func (p *PublicKey) Verify(msg, sig []byte) bool {
 		return false
 	}
 	return sm2.VerifyASN1WithSM2(p.pub, []byte(DefaultSignerID), msg, sig)
+}
+
+// VerifyString is Verify of a message held in a string (as a database
+// driver returns a text column), without copying it into a byte slice
+// first.
+func (p *PublicKey) VerifyString(msg string, sig []byte) bool {
+	// NB: the slice aliases msg's immutable bytes; Verify only reads them.
+	return p.Verify(unsafe.Slice(unsafe.StringData(msg), len(msg)), sig)
 }
 
 // DER returns p as a DER PKIX SubjectPublicKeyInfo (algorithm

@@ -79,6 +79,9 @@ func TestSignVerify(t *testing.T) {
 			if got := tt.pub.Verify(tt.msg, tt.sig); got != tt.want {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
+			if got := tt.pub.VerifyString(string(tt.msg), tt.sig); got != tt.want {
+				t.Errorf("VerifyString: got %v, want %v", got, tt.want)
+			}
 		})
 	}
 }

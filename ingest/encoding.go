@@ -176,8 +176,10 @@ func (crToLF) Transform(dst, src []byte, atEOF bool) (nDst, nSrc int, err error)
 
 // decoder turns fields of the detected encoding into UTF-8 strings.
 type decoder struct {
-	enc string
-	gb  *encoding.Decoder
+	enc  string
+	gb   *encoding.Decoder
+	buf  []byte // the decoded fields of a record, one after the other
+	ends []int
 }
 
 func newDecoder(enc string) *decoder {
@@ -187,13 +189,15 @@ func newDecoder(enc string) *decoder {
 // decodeRecord checks the raw bytes of one record against the file's
 // encoding and decodes its fields. It returns ok false with a reason when
 // the record is in another encoding than the file (mixed encodings) or has
-// bytes that do not decode.
+// bytes that do not decode. The fields are cut from one string per record:
+// one allocation per row rather than one per cell.
 func (d *decoder) decodeRecord(raw [][]byte, out []string) ([]string, string) {
-	out = out[:0]
+	d.buf, d.ends = d.buf[:0], d.ends[:0]
 	if d.enc == encGB18030 {
 		for _, f := range raw {
 			if ascii(f) {
-				out = append(out, string(f))
+				d.buf = append(d.buf, f...)
+				d.ends = append(d.ends, len(d.buf))
 				continue
 			}
 			if utf8.Valid(f) {
@@ -206,18 +210,26 @@ func (d *decoder) decodeRecord(raw [][]byte, out []string) ([]string, string) {
 			if err != nil {
 				return nil, "该行含无法按 GBK/GB18030 解码的字节"
 			}
-			out = append(out, string(s))
+			d.buf = append(d.buf, s...)
+			d.ends = append(d.ends, len(d.buf))
 		}
-		return out, ""
-	}
-	for _, f := range raw {
-		if !utf8.Valid(f) {
-			if validGB18030(f) {
-				return nil, "该行为 GBK/GB18030 编码，而文件其余部分为 UTF-8；请统一文件编码"
+	} else {
+		for _, f := range raw {
+			if !utf8.Valid(f) {
+				if validGB18030(f) {
+					return nil, "该行为 GBK/GB18030 编码，而文件其余部分为 UTF-8；请统一文件编码"
+				}
+				return nil, "该行含无效的 UTF-8 字节"
 			}
-			return nil, "该行含无效的 UTF-8 字节"
+			d.buf = append(d.buf, f...)
+			d.ends = append(d.ends, len(d.buf))
 		}
-		out = append(out, string(f))
+	}
+	all := string(d.buf)
+	out, start := out[:0], 0
+	for _, e := range d.ends {
+		out = append(out, all[start:e])
+		start = e
 	}
 	return out, ""
 }

@@ -273,12 +273,11 @@ func (v *validator) check(row int, cells []string, merged map[int]bool, out *vro
 	// Consistency of the record with its own ID number (GB 11643: digits
 	// 7-14 are the birth date, the 17th is odd for men).
 	if v.keyKind == huitong.KeyCitizenID && len(key) == 18 {
-		if v.birth >= 0 && v.vals[v.birth] != "" {
-			if want := key[6:10] + "-" + key[10:12] + "-" + key[12:14]; v.vals[v.birth] != want {
-				out.flags |= flagBirthdate
-				rejects = append(rejects, huitong.Reject{Row: row, Item: v.specs[v.birth].name, Rule: "consistency.birthdate", Value: v.vals[v.birth],
-					Message: fmt.Sprintf("出生日期%s与公民身份号码中的出生日期%s不一致", v.vals[v.birth], want), Severity: huitong.SeverityWarning})
-			}
+		if v.birth >= 0 && v.vals[v.birth] != "" && !idBirth(v.vals[v.birth], key) {
+			want := key[6:10] + "-" + key[10:12] + "-" + key[12:14]
+			out.flags |= flagBirthdate
+			rejects = append(rejects, huitong.Reject{Row: row, Item: v.specs[v.birth].name, Rule: "consistency.birthdate", Value: v.vals[v.birth],
+				Message: fmt.Sprintf("出生日期%s与公民身份号码中的出生日期%s不一致", v.vals[v.birth], want), Severity: huitong.SeverityWarning})
 		}
 		if v.sex >= 0 && v.vals[v.sex] != "" {
 			male := (key[16]-'0')%2 == 1
@@ -319,7 +318,7 @@ func (v *validator) check(row int, cells []string, merged map[int]bool, out *vro
 		out.jurisdiction = key[2:8]
 	}
 	if v.name >= 0 {
-		date := ""
+		var date string
 		if v.birth >= 0 {
 			date = v.vals[v.birth]
 		}
@@ -329,6 +328,12 @@ func (v *validator) check(row int, cells []string, merged map[int]bool, out *vro
 		out.matchKey = quality.MatchKey(v.vals[v.name], date)
 	}
 	return true, true, rejects
+}
+
+// idBirth reports whether date (2006-01-02) is the birth date in the
+// citizen ID number id (digits 7-14, GB 11643).
+func idBirth(date, id string) bool {
+	return len(date) == 10 && date[4] == '-' && date[7] == '-' && date[:4] == id[6:10] && date[5:7] == id[10:12] && date[8:] == id[12:14]
 }
 
 func gbMessage(err error) string {
@@ -352,6 +357,14 @@ func shorten(s string) string {
 // and the bidirectional overrides that make text display other than it
 // reads.
 func hostile(s string, text bool) (rule, msg string) {
+	// Most values are printable ASCII: nothing to decode.
+	i := 0
+	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7F {
+		i++
+	}
+	if i == len(s) {
+		return "", ""
+	}
 	for i, r := range s {
 		switch {
 		case r == utf8.RuneError:
@@ -371,6 +384,17 @@ func hostile(s string, text bool) (rule, msg string) {
 
 func isTrim(r rune) bool { return unicode.IsSpace(r) || r == '\u200B' || r == '\uFEFF' }
 
+// edgeMayTrim reports whether s may start or end with a character isTrim
+// removes: false when both its first and last bytes are ASCII other than
+// white space (the common case, decided without decoding).
+func edgeMayTrim(s string) bool {
+	if s == "" {
+		return false
+	}
+	plain := func(c byte) bool { return c < 0x80 && c != ' ' && (c < '\t' || c > '\r') }
+	return !plain(s[0]) || !plain(s[len(s)-1])
+}
+
 // value cleans and checks one value; see the package comment for the rules.
 func (v *validator) value(sp *itemSpec, raw string) (val string, mask uint16, rule, msg string) {
 	if raw == "" {
@@ -384,12 +408,19 @@ func (v *validator) value(sp *itemSpec, raw string) (val string, mask uint16, ru
 	if rule, msg := hostile(raw, text); rule != "" {
 		return "", 0, rule, sp.name + msg
 	}
-	s := strings.TrimFunc(raw, isTrim)
-	if len(s) != len(raw) {
-		mask |= cleanTrim
+	s := raw
+	if edgeMayTrim(s) {
+		if s = strings.TrimFunc(raw, isTrim); len(s) != len(raw) {
+			mask |= cleanTrim
+		}
 	}
-	if n := gbcode.Normalize(s); n != s {
-		s, mask = n, mask|cleanFullwidth
+	// Full-width forms (U+FF01-FF5E) are encoded EF BC xx or EF BD xx in
+	// UTF-8: a value without the byte EF has none. The value is already
+	// trimmed of what gbcode.Normalize trims.
+	if strings.IndexByte(s, 0xEF) >= 0 {
+		if n := gbcode.Normalize(s); n != s {
+			s, mask = n, mask|cleanFullwidth
+		}
 	}
 	if s == "" {
 		if sp.it.Required || sp.it.Key {

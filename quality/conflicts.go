@@ -3,9 +3,10 @@ package quality
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strings"
+	"hash/maphash"
 	"time"
 
 	"huitong"
@@ -269,7 +270,7 @@ func (c *comparer) hashJoin(ctx context.Context, smallIsNonAuth bool, size int) 
 	// Values of the small side: the raw JSON values joined by NUL (never in
 	// a JSON string, where control characters are escaped); a missing one
 	// is empty (stored values never are).
-	held := make(map[string]string, size) // sized once: growing rehashes it all
+	held := newJoinTable(size)
 	var buf []byte
 	err := c.s.db.ScanRecordsStored(ctx, small.Code, func(key string, data []byte) error {
 		buf = buf[:0]
@@ -279,23 +280,24 @@ func (c *comparer) hashJoin(ctx context.Context, smallIsNonAuth bool, size int) 
 			}
 			buf = append(buf, jsonField(data, ps[i])...)
 		}
-		held[key] = string(buf)
+		held.put(key, buf)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 	err = c.s.db.ScanRecordsStored(ctx, large.Code, func(key string, data []byte) error {
-		vals, ok := held[key]
+		vals, ok := held.get(key)
 		if !ok {
 			return nil
 		}
 		for i, it := range c.items {
-			v, rest, _ := strings.Cut(vals, "\x00")
-			vals = rest
-			var mine []byte
-			if v != "" {
-				mine = []byte(v)
+			mine := vals
+			if j := bytes.IndexByte(vals, 0); j >= 0 {
+				mine, vals = vals[:j], vals[j+1:]
+			}
+			if len(mine) == 0 {
+				mine = nil
 			}
 			va, vb := mine, jsonField(data, pl[i])
 			if !smallIsNonAuth {
@@ -315,6 +317,65 @@ func (c *comparer) hashJoin(ctx context.Context, smallIsNonAuth bool, size int) 
 	}
 	c.resolveUnvisited()
 	return nil
+}
+
+// joinTable holds the compared values of one side of a hash join by
+// subject key, in one byte arena indexed by a map of 64-bit hashes: no
+// pointers for the garbage collector to trace, and two allocations that
+// grow rather than two per subject. Keys are compared in full on lookup;
+// entries whose keys share a hash are chained.
+type joinTable struct {
+	hash  func(string) uint64
+	index map[uint64]int // hash of key -> offset of the last entry put with it
+	arena []byte         // entries: previous entry with the same hash (offset+1, 0 for none), key, values; lengths as uvarints
+}
+
+func newJoinTable(size int) *joinTable {
+	seed := maphash.MakeSeed()
+	return &joinTable{hash: func(k string) uint64 { return maphash.String(seed, k) },
+		index: make(map[uint64]int, size)} // sized once: growing rehashes it all
+}
+
+// entry returns the entry at offset off: the offset of the previous entry
+// with the same hash (-1 for none), its key and its values.
+func (j *joinTable) entry(off int) (prev int, key, vals []byte) {
+	p, w := binary.Uvarint(j.arena[off:])
+	off += w
+	n, w := binary.Uvarint(j.arena[off:])
+	off += w
+	key = j.arena[off : off+int(n)]
+	off += int(n)
+	n, w = binary.Uvarint(j.arena[off:])
+	off += w
+	return int(p) - 1, key, j.arena[off : off+int(n)]
+}
+
+// put stores the values of key; each key is put at most once.
+func (j *joinTable) put(key string, vals []byte) {
+	h := j.hash(key)
+	prev, ok := j.index[h]
+	if !ok {
+		prev = -1
+	}
+	j.index[h] = len(j.arena)
+	j.arena = binary.AppendUvarint(j.arena, uint64(prev+1))
+	j.arena = binary.AppendUvarint(j.arena, uint64(len(key)))
+	j.arena = append(j.arena, key...)
+	j.arena = binary.AppendUvarint(j.arena, uint64(len(vals)))
+	j.arena = append(j.arena, vals...)
+}
+
+// get returns the values of key, valid until the next put.
+func (j *joinTable) get(key string) ([]byte, bool) {
+	off, ok := j.index[j.hash(key)]
+	for ok && off >= 0 {
+		prev, k, vals := j.entry(off)
+		if string(k) == key {
+			return vals, true
+		}
+		off = prev
+	}
+	return nil, false
 }
 
 func (c *comparer) resolveUnvisited() {

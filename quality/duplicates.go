@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"huitong"
 	"huitong/gbcode"
@@ -14,19 +15,25 @@ import (
 // half-width), no white space anywhere, every middle-dot variant of
 // minority and foreign names (·・•‧∙．.) as "·", Latin letters upper case.
 func NormalizeName(s string) string {
-	s = gbcode.Normalize(s)
 	var b strings.Builder
-	b.Grow(len(s))
+	writeName(&b, s)
+	return b.String()
+}
+
+// writeName writes NormalizeName(s) to b.
+func writeName(b *strings.Builder, s string) {
+	s = gbcode.Normalize(s)
 	for _, r := range s {
 		switch {
 		case unicode.IsSpace(r), r == '\u200B':
 		case r == '・' || r == '•' || r == '‧' || r == '∙' || r == '．' || r == '.' || r == '·':
 			b.WriteRune('·')
+		case r < utf8.RuneSelf && (r < 'a' || r > 'z'):
+			b.WriteByte(byte(r))
 		default:
 			b.WriteRune(unicode.ToUpper(r))
 		}
 	}
-	return b.String()
 }
 
 // MatchKey is the near-duplicate key of a subject: its normalised name and
@@ -34,11 +41,18 @@ func NormalizeName(s string) string {
 // resource with the same match key under different keys are near
 // duplicates.
 func MatchKey(name, date string) string {
-	n := NormalizeName(name)
-	if n == "" || date == "" {
+	if date == "" {
 		return ""
 	}
-	return n + "|" + date
+	var b strings.Builder
+	b.Grow(len(name) + 1 + len(date)) // one allocation in the common case
+	writeName(&b, name)
+	if b.Len() == 0 {
+		return ""
+	}
+	b.WriteByte('|')
+	b.WriteString(date)
+	return b.String()
 }
 
 // RefreshDuplicates recomputes the near-duplicate groups of res from its

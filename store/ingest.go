@@ -224,8 +224,18 @@ func (tx *Tx) writeRecords(ctx context.Context, resource string, rows []RecordRo
 			return fmt.Errorf("store: write records: %w", err)
 		}
 		defer stmt.Close()
+		// NB: given a context that can be cancelled, the SQLite driver
+		// starts a goroutine per statement to interrupt it, which costs
+		// more than inserting one row. The rows run under a context
+		// without cancellation; cancellation is checked every 256 rows.
+		ectx := context.WithoutCancel(ctx)
 		for i := range rows {
-			if _, err := stmt.ExecContext(ctx, rows[i].args(resource)...); err != nil {
+			if i%256 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if _, err := stmt.ExecContext(ectx, rows[i].args(resource)...); err != nil {
 				if IsUniqueViolation(err) {
 					return huitong.Errorf(huitong.ECONFLICT, "记录已存在: %s", rows[i].Key)
 				}

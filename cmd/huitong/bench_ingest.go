@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -43,6 +44,7 @@ func benchIngest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	size := fs.String("size", "1GiB", "memory phase: size of the generated file")
 	sizes := fs.String("conflicts", "100000,1000000", "conflicts phase: subjects per resource, comma-separated")
 	chunk := fs.Int("chunk", 0, "rows per transaction (default: the ingest default)")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of each measured part to this prefix: .raw, .validated, .memory, .reconcile-N")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,17 +74,18 @@ func benchIngest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	fmt.Fprintf(stdout, "huitong bench ingest on %s, GOMAXPROCS=%d, %s/%s, chunk %d rows\n", db.Engine, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, env.Ingest.Config().ChunkRows)
+	prof := func(part string) (stop func(), err error) { return ingestProfile(*profile, part) }
 	for _, p := range strings.Split(*phase, ",") {
 		switch strings.TrimSpace(p) {
 		case "throughput":
-			err = benchThroughput(ctx, env, dir, *rows, stdout)
+			err = benchThroughput(ctx, env, dir, *rows, prof, stdout)
 		case "memory":
 			var n int64
 			if n, err = parseBytes(*size); err == nil {
-				err = benchMemory(ctx, env, n, stdout)
+				err = benchMemory(ctx, env, n, prof, stdout)
 			}
 		case "conflicts":
-			err = benchConflicts(ctx, env, *sizes, stdout)
+			err = benchConflicts(ctx, env, *sizes, prof, stdout)
 		default:
 			err = fmt.Errorf("unknown phase %q", p)
 		}
@@ -91,6 +94,23 @@ func benchIngest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	return nil
+}
+
+// ingestProfile starts a CPU profile written to prefix.part and returns
+// what stops it; without a prefix it does nothing.
+func ingestProfile(prefix, part string) (stop func(), err error) {
+	if prefix == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(prefix + "." + part)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func parseBytes(s string) (int64, error) {
@@ -108,7 +128,7 @@ func parseBytes(s string) (int64, error) {
 	return n * mult, err
 }
 
-func benchThroughput(ctx context.Context, env *ingesttest.Env, dir string, n int, stdout io.Writer) error {
+func benchThroughput(ctx context.Context, env *ingesttest.Env, dir string, n int, prof func(string) (func(), error), stdout io.Writer) error {
 	path := filepath.Join(dir, "people.csv")
 	f, err := os.Create(path)
 	if err != nil {
@@ -123,23 +143,31 @@ func benchThroughput(ctx context.Context, env *ingesttest.Env, dir string, n int
 	st, _ := os.Stat(path)
 	fmt.Fprintf(stdout, "\nthroughput: %d rows x %d columns, %.1f MiB CSV, generated in %s\n", n, len(ingesttest.PeopleHeader), float64(st.Size())/(1<<20), time.Since(t).Round(time.Millisecond))
 
-	// Baseline: the same rows, encoded beforehand, inserted into the same
-	// table with the same statements (COPY on PostgreSQL) and chunks.
+	// Baseline: the same rows, encoded as the pipeline stores them but
+	// without any check, inserted into the same table with the same
+	// statements (COPY on PostgreSQL), the same change sequences and the
+	// same chunks, one transaction each. The two sides take turns chunk by
+	// chunk: after the delivery commits chunk i, the baseline inserts the
+	// same rows under another resource code. Both sides so see the same
+	// load on a shared machine and a table of the same size; run one after
+	// the other, the second would write into a table twice as big and the
+	// machine's load would drift between them.
 	res, err := env.Catalog.Published(env.As("gat"), env.People)
 	if err != nil {
 		return err
 	}
-	raw, err := encodeRaw(path, res)
+	rawIn, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer rawIn.Close()
+	raw, err := newRawEncoder(rawIn, res)
 	if err != nil {
 		return err
 	}
 	baseline := res.Code + "-raw"
-	chunk := env.Ingest.Config().ChunkRows
-	runtime.GC()
-	t = time.Now()
-	for start := 0; start < len(raw); start += chunk {
-		part := raw[start:min(start+chunk, len(raw))]
-		err := env.DB.Ingest(ctx, func(tx *store.IngestTx) error {
+	insertRaw := func(part []store.RecordRow) error {
+		return env.DB.Ingest(ctx, func(tx *store.IngestTx) error {
 			seq, err := tx.NextRecordSeqs(ctx, baseline, len(part))
 			if err != nil {
 				return err
@@ -149,80 +177,110 @@ func benchThroughput(ctx context.Context, env *ingesttest.Env, dir string, n int
 			}
 			return tx.InsertRecords(ctx, baseline, part)
 		})
-		if err != nil {
-			return err
-		}
 	}
-	rawTime := time.Since(t)
-	raw = nil
-	runtime.GC()
 
 	in, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	t = time.Now()
-	var committed time.Duration // when the last chunk was committed
-	b, err := env.Ingest.Deliver(env.As("gat"), env.People, bufio.NewReaderSize(in, 1<<20), ingest.Options{FileName: "people.csv", Source: "cli",
-		Progress: func(p ingest.Progress) {
-			if !p.Done {
-				committed = time.Since(t)
-			}
-		}})
+	stop, err := prof("both")
 	if err != nil {
 		return err
 	}
-	total := time.Since(t)
-	rawRate, valRate := float64(n)/rawTime.Seconds(), float64(b.Accepted)/committed.Seconds()
-	fmt.Fprintf(stdout, "  raw insert (no validation):        %8s  %9.0f rows/s\n", rawTime.Round(time.Millisecond), rawRate)
-	fmt.Fprintf(stdout, "  validated ingest (all committed):  %8s  %9.0f rows/s  (accepted %d, rejected %d)\n",
+	runtime.GC()
+	var (
+		rawTime, aside   time.Duration // the baseline's inserts; everything done in its turns
+		rawCPU, asideCPU time.Duration
+		rawRows          int
+		committed        time.Duration // the delivery's time when it committed its last chunk, less the baseline's turns
+		rawErr           error
+	)
+	cpu0 := processCPU()
+	t = time.Now()
+	b, err := env.Ingest.Deliver(env.As("gat"), env.People, bufio.NewReaderSize(in, 1<<20), ingest.Options{FileName: "people.csv", Source: "cli",
+		Progress: func(p ingest.Progress) {
+			if p.Done || rawErr != nil {
+				return
+			}
+			t0, c0 := time.Now(), processCPU()
+			committed = t0.Sub(t) - aside
+			var part []store.RecordRow
+			if part, rawErr = raw.next(p.Received - rawRows); rawErr != nil {
+				return
+			}
+			t1, c1 := time.Now(), processCPU()
+			pprof.Do(ctx, pprof.Labels("side", "raw"), func(context.Context) { rawErr = insertRaw(part) })
+			rawTime, rawCPU = rawTime+time.Since(t1), rawCPU+processCPU()-c1
+			rawRows += len(part)
+			aside, asideCPU = aside+time.Since(t0), asideCPU+processCPU()-c0
+		}})
+	total, totalCPU := time.Since(t)-aside, processCPU()-cpu0-asideCPU
+	stop()
+	if err != nil {
+		return err
+	}
+	if rawErr != nil {
+		return fmt.Errorf("baseline: %w", rawErr)
+	}
+	if rawRows != n || b.Accepted != n {
+		return fmt.Errorf("baseline inserted %d rows, delivery accepted %d, of %d", rawRows, b.Accepted, n)
+	}
+	rawRate, valRate := float64(rawRows)/rawTime.Seconds(), float64(b.Accepted)/committed.Seconds()
+	fmt.Fprintf(stdout, "  raw insert (no validation):        %9s  %9.0f rows/s\n", rawTime.Round(time.Millisecond), rawRate)
+	fmt.Fprintf(stdout, "  validated ingest (all committed):  %9s  %9.0f rows/s  (accepted %d, rejected %d)\n",
 		committed.Round(time.Millisecond), valRate, b.Accepted, b.Rejected)
-	fmt.Fprintf(stdout, "  ... then the quality passes:       %8s  (near duplicates, conflicts, score; batch done after %s, %.0f rows/s)\n",
+	fmt.Fprintf(stdout, "  ... then the quality passes:       %9s  (near duplicates, conflicts, score; batch done after %s, %.0f rows/s)\n",
 		(total - committed).Round(time.Millisecond), total.Round(time.Millisecond), float64(b.Accepted)/total.Seconds())
 	fmt.Fprintf(stdout, "  ratio validated/raw: %.2f (%.2f counting the quality passes)\n", valRate/rawRate, float64(b.Accepted)/total.Seconds()/rawRate)
+	fmt.Fprintf(stdout, "  CPU time of this process: raw %s (%.1f us/row), validated %s (%.1f us/row, quality passes included)%s\n",
+		rawCPU.Round(time.Millisecond), float64(rawCPU.Microseconds())/float64(rawRows), totalCPU.Round(time.Millisecond),
+		float64(totalCPU.Microseconds())/float64(b.Accepted), map[bool]string{true: "; the database server's is not counted", false: ""}[env.DB.Engine == store.Postgres])
 	return nil
 }
 
-// encodeRaw reads the file into records as the pipeline would store them,
-// without any checks.
-func encodeRaw(path string, res *huitong.Resource) ([]store.RecordRow, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
+// rawEncoder reads the file into records as the pipeline would store
+// them, without any checks.
+type rawEncoder struct {
+	r      *csv.Reader
+	header []string
+	codes  map[string]string
+	data   map[string]string
+	at     time.Time
+}
+
+func newRawEncoder(f io.Reader, res *huitong.Resource) (*rawEncoder, error) {
 	r := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
 	r.ReuseRecord = true
 	header, err := r.Read()
 	if err != nil {
 		return nil, err
 	}
-	header = append([]string(nil), header...)
-	codes := map[string]string{}
+	e := &rawEncoder{r: r, header: append([]string(nil), header...), codes: map[string]string{}, data: map[string]string{}, at: time.Now().UTC()}
 	for _, it := range res.Items {
-		codes[it.Name] = quality.DataKey(&it)
+		e.codes[it.Name] = quality.DataKey(&it)
 	}
-	at := time.Now().UTC()
-	var out []store.RecordRow
-	data := map[string]string{}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		} else if err != nil {
+	return e, nil
+}
+
+// next returns the next n rows as records.
+func (e *rawEncoder) next(n int) ([]store.RecordRow, error) {
+	out := make([]store.RecordRow, 0, n)
+	for range n {
+		rec, err := e.r.Read()
+		if err != nil {
 			return nil, err
 		}
-		clear(data)
+		clear(e.data)
 		for i, v := range rec {
 			if v != "" {
-				data[codes[header[i]]] = v
+				e.data[e.codes[e.header[i]]] = v
 			}
 		}
-		b, _ := json.Marshal(data)
+		b, _ := json.Marshal(e.data)
 		sum := sha256.Sum256(b)
 		out = append(out, store.RecordRow{Key: rec[0], Data: string(b), Hash: hex.EncodeToString(sum[:16]), Jurisdiction: rec[0][:6],
-			MatchKey: quality.MatchKey(rec[1], rec[3]), Version: 1, Batch: 0, Filled: len(data), At: at})
+			MatchKey: quality.MatchKey(rec[1], rec[3]), Version: 1, Batch: 0, Filled: len(e.data), At: e.at})
 	}
 	return out, nil
 }
@@ -231,7 +289,7 @@ func encodeRaw(path string, res *huitong.Resource) ([]store.RecordRow, error) {
 // disk), sampling the Go heap, and reports the peak heap and the process's
 // peak resident set (VmHWM). Run it as its own phase so that the other
 // phases' memory does not count.
-func benchMemory(ctx context.Context, env *ingesttest.Env, size int64, stdout io.Writer) error {
+func benchMemory(ctx context.Context, env *ingesttest.Env, size int64, prof func(string) (func(), error), stdout io.Writer) error {
 	rowBytes := int64(100) // fewer than one generated row (110-120 bytes): the reader cuts at size
 	n := int(size / rowBytes * 11 / 10)
 	src := &limited{r: ingesttest.PeopleReader(n, 2), n: size}
@@ -253,8 +311,13 @@ func benchMemory(ctx context.Context, env *ingesttest.Env, size int64, stdout io
 			}
 		}
 	}()
+	stop, err := prof("memory")
+	if err != nil {
+		return err
+	}
 	t := time.Now()
 	b, err := env.Ingest.Deliver(env.As("gat"), env.People, src, ingest.Options{FileName: "people-stream.csv", Source: "cli"})
+	stop()
 	close(done)
 	if err != nil {
 		return err
@@ -305,7 +368,7 @@ func vmHWM() string {
 // benchConflicts times reconciliation of an authoritative resource
 // (公安厅's 户籍) against another department's (人社厅's 参保) holding the
 // same N subjects with 1% of names and 0.5% of sexes different.
-func benchConflicts(ctx context.Context, env *ingesttest.Env, list string, stdout io.Writer) error {
+func benchConflicts(ctx context.Context, env *ingesttest.Env, list string, prof func(string) (func(), error), stdout io.Writer) error {
 	fmt.Fprintf(stdout, "\nconflicts: reconcile two resources of N subjects (1%% names and 0.5%% sexes differ)\n")
 	for _, s := range strings.Split(list, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -361,33 +424,45 @@ func benchConflicts(ctx context.Context, env *ingesttest.Env, list string, stdou
 		if err != nil {
 			return err
 		}
-		// The floor: reading both resources in stored order, nothing else;
-		// then reconciliation, three times from no disputes (the machine
-		// may be shared: the best of three is reported).
-		t = time.Now()
-		for _, code := range []string{env.People, env.Insured} {
-			if err := env.DB.ScanRecordsStored(ctx, code, func(string, []byte) error { return nil }); err != nil {
-				return err
-			}
-		}
-		scan := time.Since(t)
-		var best time.Duration
+		// The floor, reading both resources in stored order and nothing
+		// else, takes turns with reconciliation from no disputes, three
+		// times each; the machine may be shared, so the best of three is
+		// reported, with the CPU time this process used in that round.
+		var scan, best, scanCPU, bestCPU time.Duration
 		var opened int
+		stop, err := prof(fmt.Sprintf("reconcile-%d", n))
+		if err != nil {
+			return err
+		}
 		for range 3 {
+			runtime.GC()
+			t, c := time.Now(), processCPU()
+			for _, code := range []string{env.People, env.Insured} {
+				if err := env.DB.ScanRecordsStored(ctx, code, func(string, []byte) error { return nil }); err != nil {
+					return err
+				}
+			}
+			if d := time.Since(t); scan == 0 || d < scan {
+				scan, scanCPU = d, processCPU()-c
+			}
 			if _, err := env.DB.ExecContext(ctx, `DELETE FROM disputes`); err != nil {
 				return err
 			}
 			runtime.GC()
-			t = time.Now()
+			t, c = time.Now(), processCPU()
 			if opened, _, err = env.Ingest.Quality.Reconcile(ctx, res, 0); err != nil {
 				return err
 			}
 			if d := time.Since(t); best == 0 || d < best {
-				best = d
+				best, bestCPU = d, processCPU()-c
 			}
 		}
-		fmt.Fprintf(stdout, "  N = %8d: reconcile %8s (%5.0f ns/subject), %d disputes opened; reading both alone %s (loaded in %s)\n",
-			n, best.Round(time.Millisecond), float64(best.Nanoseconds())/float64(n), opened, scan.Round(time.Millisecond), load.Round(time.Millisecond))
+		stop()
+		perSubject := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(n) }
+		fmt.Fprintf(stdout, "  N = %8d: reconcile %8s (%5.0f ns/subject, CPU %5.0f ns/subject), %d disputes opened\n",
+			n, best.Round(time.Millisecond), perSubject(best), perSubject(bestCPU), opened)
+		fmt.Fprintf(stdout, "  %12s reading both alone %8s (%5.0f ns/subject, CPU %5.0f ns/subject); loaded in %s\n",
+			"", scan.Round(time.Millisecond), perSubject(scan), perSubject(scanCPU), load.Round(time.Millisecond))
 	}
 	return nil
 }
