@@ -330,6 +330,9 @@ func (m *Main) Close() error {
 	if m.Bus != nil {
 		errs = append(errs, m.Bus.Close())
 	}
+	if m.Certs != nil {
+		errs = append(errs, m.Certs.Close()) // its own verification readers
+	}
 	if m.DB != nil {
 		errs = append(errs, m.DB.Close())
 	}
