@@ -83,6 +83,18 @@ func (r *csvReader) next() ([][]byte, error) {
 				state = stUnquoted
 				fallthrough
 			case stUnquoted:
+				// Copy the run of plain bytes up to the next delimiter or
+				// line end at once.
+				j := i
+				for j < len(chunk) && chunk[j] != r.delim && chunk[j] != '\n' && chunk[j] != '\r' {
+					j++
+				}
+				r.buf = append(r.buf, chunk[i:j]...)
+				if j == len(chunk) {
+					i = j
+					continue
+				}
+				i, c = j, chunk[j]
 				switch c {
 				case r.delim:
 					end()

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/bits"
 	"regexp"
 	"slices"
 	"strconv"
@@ -261,11 +262,9 @@ func (v *validator) check(row int, cells []string, merged map[int]bool, out *vro
 	if bad {
 		return false, keyOK, rejects
 	}
-	for i := range v.specs {
-		for k := 0; k < nCleanKinds; k++ {
-			if v.masks[i]&(1<<k) != 0 {
-				v.cleaned[i][k]++
-			}
+	for i, m := range v.masks {
+		for ; m != 0; m &= m - 1 {
+			v.cleaned[i][bits.TrailingZeros16(m)]++
 		}
 	}
 	key := v.vals[v.key]
@@ -559,17 +558,15 @@ func number(s string, integer bool) (string, bool, bool) {
 	if strings.HasPrefix(s, "+") {
 		s, changed = s[1:], true
 	}
-	re := decimal
 	if integer {
-		re = integerRe
-	}
-	if !re.MatchString(s) {
-		return "", false, false
-	}
-	if integer {
-		if _, err := strconv.ParseInt(s, 10, 64); err != nil {
+		// ^-?\d+$ that fits in 64 bits.
+		if _, err := strconv.ParseInt(s, 10, 64); err != nil || s[0] == '+' {
 			return "", false, false
 		}
+		return s, changed, true
+	}
+	if !decimal.MatchString(s) {
+		return "", false, false
 	}
 	return s, changed, true
 }
@@ -577,7 +574,6 @@ func number(s string, integer bool) (string, bool, bool) {
 var (
 	thousands = regexp.MustCompile(`^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$`)
 	decimal   = regexp.MustCompile(`^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$`)
-	integerRe = regexp.MustCompile(`^-?\d+$`)
 )
 
 func digits(s string) int {

@@ -22,9 +22,16 @@ func NormalizeName(s string) string {
 
 // writeName writes NormalizeName(s) to b.
 func writeName(b *strings.Builder, s string) {
-	s = gbcode.Normalize(s)
-	for _, r := range s {
+	// White space goes anywhere in the loop below; what Normalize adds,
+	// full-width forms and a byte order mark at the ends, is encoded with
+	// a leading byte EF in UTF-8.
+	if strings.IndexByte(s, 0xEF) >= 0 {
+		s = gbcode.Normalize(s)
+	}
+	for i, r := range s {
 		switch {
+		case r >= 0x4E00 && r <= 0x9FFF: // CJK unified ideographs: no case, no space
+			b.WriteString(s[i : i+3])
 		case unicode.IsSpace(r), r == '\u200B':
 		case r == '・' || r == '•' || r == '‧' || r == '∙' || r == '．' || r == '.' || r == '·':
 			b.WriteRune('·')

@@ -31,7 +31,8 @@ import (
 //   - throughput: a CSV of --rows people (10 columns, ID numbers in random
 //     order) delivered through the whole pipeline (parse, validate, clean,
 //     upsert with history checks), against a raw insert of the same rows,
-//     already encoded, into the same table without validation, in one run;
+//     encoded without checks, into the same table, the two taking turns
+//     chunk by chunk in one run;
 //   - memory: the peak memory of delivering a generated file of --size;
 //   - conflicts: one-source-per-element reconciliation between two
 //     resources of N subjects each, for every N in --conflicts.
@@ -44,7 +45,7 @@ func benchIngest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	size := fs.String("size", "1GiB", "memory phase: size of the generated file")
 	sizes := fs.String("conflicts", "100000,1000000", "conflicts phase: subjects per resource, comma-separated")
 	chunk := fs.Int("chunk", 0, "rows per transaction (default: the ingest default)")
-	profile := fs.String("cpuprofile", "", "write a CPU profile of each measured part to this prefix: .raw, .validated, .memory, .reconcile-N")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of each measured part to PREFIX.part: .both (throughput; the raw side's samples carry the label side=raw), .memory, .reconcile-N")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
