@@ -17,6 +17,11 @@ type AuditEntry struct {
 	Detail     string    `json:"detail"`     // canonical JSON with the specifics
 	PrevHash   string    `json:"prevHash"`
 	Hash       string    `json:"hash"`
+
+	// Tail, when not nil, is the canonical form of the entry after its
+	// sequence number, written ahead by audit.PrepareTail so that sealing
+	// the entry onto its chain is only the hash. Not stored.
+	Tail []byte `json:"-"`
 }
 
 // AuditFilter selects audit entries.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -288,4 +289,58 @@ func ExampleCheckpointPayload() {
 	// hash: abababababababababababababababababababababababababababababababab
 	// at: 2026-03-02T00:00:00.000000Z
 	// key: fp
+}
+
+// Detail writes what encoding/json.Marshal writes for the same map.
+func TestDetailMatchesEncodingJSON(t *testing.T) {
+	maps := []map[string]any{
+		{"purpose": "养老保险待遇资格认证", "case": "GS2026-0001", "grant": int64(7), "latencyMs": 0.734, "items": []string{"XM", "GMSFHM"}},
+		{"subject": "ab<c>&\"d\\", "subjectMasked": "620102********1234", "match": true, "batch": 100, "via": "api"},
+		{"tiny": 1e-7, "huge": 1e21, "neg": -0.5, "zero": 0.0, "big": 123456789.125, "e": 5e-324, "m": -2.5e-8},
+		{"ctl": "a\x00b\nc\td\u2028e\u2029f", "bad": "x\xffy", "empty": "", "nilList": []string(nil), "list": []string{}},
+		{"nested": map[string]any{"b": 1, "a": []int{1, 2}}, "n": nil, "u": uint8(3), "f32": float32(0.1)},
+		{"键": "值", "Z": "z", "a": "A", "_": "_"},
+	}
+	for _, m := range maps {
+		want, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := audit.Detail(m); got != string(want) {
+			t.Errorf("Detail(%v)\n got %s\nwant %s", m, got, want)
+		}
+	}
+	if got := audit.Detail(map[string]any{"x": math.NaN()}); got != "{}" {
+		t.Errorf("NaN: got %s, want {}", got)
+	}
+	if got := audit.Detail(nil); got != "{}" {
+		t.Errorf("nil: got %s", got)
+	}
+}
+
+// An entry whose tail was written ahead seals to the same hash as one
+// encoded whole, and verifies once read back without it.
+func TestPrepareTail(t *testing.T) {
+	at := time.Date(2026, 3, 9, 8, 1, 2, 123456789, time.FixedZone("CST", 8*3600))
+	mk := func() *huitong.AuditEntry {
+		return &huitong.AuditEntry{Chain: "main", At: at, Actor: "key:9", Department: "11620000MB0000001X", Action: "exchange.query",
+			Object: "301001/000001", Result: "ok", Detail: `{"purpose":"养老 <&>","subject":"ab"}`}
+	}
+	plain, pre := mk(), mk()
+	audit.PrepareTail(pre)
+	prev := audit.Genesis
+	for seq := int64(1); seq <= 3; seq++ {
+		plain.Seq, pre.Seq = seq, seq
+		audit.Seal(prev, plain)
+		audit.Seal(prev, pre)
+		if plain.Hash != pre.Hash {
+			t.Fatalf("seq %d: hash with tail %s, without %s", seq, pre.Hash, plain.Hash)
+		}
+		stored := *pre
+		stored.Tail = nil
+		if _, err := audit.Verify(prev, []*huitong.AuditEntry{&stored}); err != nil {
+			t.Fatal(err)
+		}
+		prev = pre.Hash
+	}
 }

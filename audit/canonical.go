@@ -2,6 +2,7 @@ package audit
 
 import (
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"huitong"
@@ -22,6 +23,24 @@ func AppendCanonical(dst []byte, e *huitong.AuditEntry) []byte {
 	dst = appendJSONString(dst, e.Chain)
 	dst = append(dst, ',')
 	dst = strconv.AppendInt(dst, e.Seq, 10)
+	if e.Tail != nil {
+		return append(dst, e.Tail...)
+	}
+	return appendTail(dst, e)
+}
+
+// PrepareTail truncates e.At to microseconds (as Seal does) and writes
+// e.Tail, the canonical form after the sequence number, which holds
+// everything but the chain and the sequence number. Whoever queues an
+// entry for a writer that seals many in turn can so do the encoding
+// beforehand, in parallel; e's fields must not change after.
+func PrepareTail(e *huitong.AuditEntry) {
+	e.At = e.At.UTC().Truncate(time.Microsecond)
+	e.Tail = appendTail(make([]byte, 0, 160+len(e.Detail)), e)
+}
+
+// appendTail appends the canonical form of e after its sequence number.
+func appendTail(dst []byte, e *huitong.AuditEntry) []byte {
 	dst = append(dst, ',', '"')
 	dst = e.At.UTC().AppendFormat(dst, canonicalTime)
 	dst = append(dst, '"')

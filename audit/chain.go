@@ -6,6 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -71,14 +74,90 @@ func short(h string) string {
 	return h
 }
 
-// Detail renders key/value pairs as canonical JSON for AuditEntry.Detail.
+// Detail renders key/value pairs as canonical JSON for AuditEntry.Detail:
+// byte for byte what encoding/json.Marshal gives for kv (keys sorted,
+// HTML-escaped strings), written directly for the value types entries
+// carry (strings, numbers, booleans, string lists), since every use of
+// shared data writes one. "{}" for none, or when a value cannot be
+// rendered (NaN, a channel).
 func Detail(kv map[string]any) string {
 	if len(kv) == 0 {
 		return "{}"
 	}
-	b, err := json.Marshal(kv) // encoding/json sorts map keys
-	if err != nil {
-		return "{}"
+	keys := make([]string, 0, len(kv))
+	for k := range kv {
+		keys = append(keys, k)
 	}
-	return string(b)
+	slices.Sort(keys)
+	b := make([]byte, 0, 64*len(kv))
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		var ok bool
+		if b, ok = appendDetailValue(b, kv[k]); !ok {
+			return "{}"
+		}
+	}
+	return string(append(b, '}'))
+}
+
+// appendDetailValue appends v as encoding/json writes it; false when it
+// cannot be written.
+func appendDetailValue(b []byte, v any) ([]byte, bool) {
+	switch v := v.(type) {
+	case string:
+		return appendJSONString(b, v), true
+	case int:
+		return strconv.AppendInt(b, int64(v), 10), true
+	case int64:
+		return strconv.AppendInt(b, v, 10), true
+	case bool:
+		return strconv.AppendBool(b, v), true
+	case float64:
+		return appendJSONFloat(b, v)
+	case []string:
+		if v == nil {
+			return append(b, "null"...), true
+		}
+		b = append(b, '[')
+		for i, s := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, s)
+		}
+		return append(b, ']'), true
+	case nil:
+		return append(b, "null"...), true
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return b, false
+	}
+	return append(b, j...), true
+}
+
+// appendJSONFloat appends f as encoding/json writes a float64: the
+// shortest representation, in exponent form below 1e-6 and from 1e21 on,
+// with a one-digit negative exponent written without its zero.
+func appendJSONFloat(b []byte, f float64) ([]byte, bool) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return b, false
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, true
 }

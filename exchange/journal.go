@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"huitong"
+	"huitong/audit"
 	"huitong/store"
 )
 
@@ -173,6 +174,9 @@ var errJournalClosed = errors.New("exchange: audit journal is closed")
 // (the entries may then still commit). It returns the commit's error.
 func (j *journal) append(ctx context.Context, r *appendReq) error {
 	r.done = make(chan error, 1)
+	for _, e := range r.entries {
+		audit.PrepareTail(e) // here, in parallel, not in the one appender
+	}
 	j.mu.RLock()
 	if j.closed {
 		j.mu.RUnlock()

@@ -107,17 +107,20 @@ func contains(list []string, s string) bool {
 // number in a free-text item is masked as one too.
 func Mask(it *huitong.Item, val string) string {
 	v := strings.TrimSpace(val)
+	// An ID number or a credit code has 18 characters and a mobile number
+	// 11 digits, after separators are dropped: a shorter value is none of
+	// them, and is not parsed as one (each failed parse builds a message).
+	n := utf8.RuneCountInString(v)
 	switch {
-	case it.KeyKind == huitong.KeyCitizenID || isCitizenID(v):
+	case it.KeyKind == huitong.KeyCitizenID || n >= 18 && isCitizenID(v):
 		return gbcode.MaskCitizenID(v)
-	case isMobile(v):
+	case n >= 11 && isMobile(v):
 		return gbcode.MaskMobile(v)
-	case it.KeyKind == huitong.KeyUSCC || isUSCC(v):
+	case it.KeyKind == huitong.KeyUSCC || n >= 18 && isUSCC(v):
 		return gbcode.MaskUSCC(v)
 	case strings.Contains(it.Name, "姓名") || strings.HasSuffix(it.Name, "人") || strings.Contains(it.Name, "代表"):
 		return gbcode.MaskName(v)
 	}
-	n := utf8.RuneCountInString(v)
 	keep := n / 4
 	var b strings.Builder
 	i := 0

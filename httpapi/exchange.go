@@ -466,7 +466,13 @@ func (s *Server) ExchangeRecord(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("X-Audit-Seq", res.Audit[0])
-	return writeJSON(w, http.StatusOK, map[string]any{"data": a.Data, "grant": res.Grant})
+	return writeJSON(w, http.StatusOK, recordAnswer{Data: a.Data, Grant: res.Grant})
+}
+
+// recordAnswer is the body of a single query's answer.
+type recordAnswer struct {
+	Data  map[string]string `json:"data"`
+	Grant int64             `json:"grant"`
 }
 
 func (s *Server) batchQuery(w http.ResponseWriter, r *http.Request) error {

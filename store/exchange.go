@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"huitong"
 )
@@ -557,9 +559,75 @@ func (db *DB) FindRecordData(ctx context.Context, resource, key string) (map[str
 	if deleted {
 		return nil, "", huitong.Errorf(huitong.ENOTFOUND, "资源 %s 中主键为 %s 的记录已删除", resource, key)
 	}
-	values := make(map[string]string, 16)
-	if err := json.Unmarshal(data, &values); err != nil {
+	values, err := decodeFlat(data)
+	if err != nil {
 		return nil, "", fmt.Errorf("store: record %s %s: decode data: %w", resource, key, err)
 	}
 	return values, jurisdiction, nil
+}
+
+// decodeFlat decodes a record's data, a JSON object of strings, as
+// json.Unmarshal into a map[string]string would. The stored form is the
+// canonical one ingest writes: {"k":"v",...} without white space. A record
+// in that form whose strings hold no escapes and whose bytes are valid
+// UTF-8 is read directly, on the query path of every use of shared data;
+// anything else goes through encoding/json.
+func decodeFlat(b []byte) (map[string]string, error) {
+	if m, ok := scanFlat(b); ok {
+		return m, nil
+	}
+	m := make(map[string]string, 16)
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// scanFlat reads b in the canonical form; false when b is not in it.
+func scanFlat(b []byte) (map[string]string, bool) {
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' || bytes.IndexByte(b, '\\') >= 0 || !utf8.Valid(b) {
+		return nil, false
+	}
+	m := make(map[string]string, 16)
+	i := 1
+	str := func() (string, bool) { // a string at b[i], no escapes
+		if i >= len(b) || b[i] != '"' {
+			return "", false
+		}
+		j := bytes.IndexByte(b[i+1:], '"')
+		if j < 0 {
+			return "", false
+		}
+		s := b[i+1 : i+1+j]
+		for _, c := range s {
+			if c < 0x20 {
+				return "", false
+			}
+		}
+		i += j + 2
+		return string(s), true
+	}
+	if i == len(b)-1 {
+		return m, true
+	}
+	for {
+		k, ok := str()
+		if !ok || i >= len(b) || b[i] != ':' {
+			return nil, false
+		}
+		i++
+		v, ok := str()
+		if !ok || i >= len(b) {
+			return nil, false
+		}
+		m[k] = v
+		switch b[i] {
+		case ',':
+			i++
+		case '}':
+			return m, i == len(b)-1
+		default:
+			return nil, false
+		}
+	}
 }

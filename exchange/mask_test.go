@@ -1,0 +1,36 @@
+package exchange_test
+
+import (
+	"testing"
+
+	"huitong"
+	"huitong/exchange"
+	"huitong/gbcode"
+)
+
+// Masking follows the value and the item: each rule, and values that only
+// resemble a code are not taken for one.
+func TestMask(t *testing.T) {
+	id := "62010219900307123" + string(gbcode.CitizenIDCheck("62010219900307123"))
+	uscc := gbcode.MakeUSCC('9', '1', "620100", "MA74XXXX")
+	cases := []struct {
+		item      huitong.Item
+		val, want string
+	}{
+		{huitong.Item{Name: "公民身份号码", KeyKind: huitong.KeyCitizenID}, id, id[:6] + "********" + id[14:]},
+		{huitong.Item{Name: "备注"}, "  " + id + " ", id[:6] + "********" + id[14:]}, // an ID number in free text
+		{huitong.Item{Name: "联系电话"}, "13812345678", "138****5678"},
+		{huitong.Item{Name: "联系电话"}, "138-1234-5678", "138****5678"},
+		{huitong.Item{Name: "统一社会信用代码", KeyKind: huitong.KeyUSCC}, uscc, uscc[:8] + "********" + uscc[16:]},
+		{huitong.Item{Name: "姓名"}, "王伟", "王*"},
+		{huitong.Item{Name: "法定代表人"}, "欧阳明月", "欧阳**"},
+		{huitong.Item{Name: "住址"}, "兰州市城关区庆阳路", "兰州*******"},
+		{huitong.Item{Name: "编号"}, "12345678901", "12*********"}, // 11 digits, not a mobile number
+		{huitong.Item{Name: "编号"}, "1381234567", "13********"},   // 10 digits
+	}
+	for _, c := range cases {
+		if got := exchange.Mask(&c.item, c.val); got != c.want {
+			t.Errorf("Mask(%s, %q) = %q, want %q", c.item.Name, c.val, got, c.want)
+		}
+	}
+}
