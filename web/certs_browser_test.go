@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -25,9 +26,16 @@ import (
 // valid and rejects a tampered export with the reason; signed in again,
 // the holder's wallet shows it, a show code is made, and the code verifies
 // once and is refused the second time as already used.
+//
+// Every click that leads to another page goes through clickNav, which
+// waits for that page to load: the next step's element may be on the old
+// page too (see clickNav), and typing into a page that is being replaced
+// loses the keys.
 func TestBrowserCertificates(t *testing.T) {
 	exe := chromium(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// The demo load and some twenty page loads: a few seconds on a quiet
+	// machine, several times that on a loaded one.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
 	m := app.NewMain()
@@ -81,22 +89,22 @@ func TestBrowserCertificates(t *testing.T) {
 			chromedp.WaitVisible(chromedp.ID("username")),
 			chromedp.SendKeys(chromedp.ID("username"), user),
 			chromedp.SendKeys(chromedp.ID("password"), "demo"),
-			chromedp.Click(chromedp.CSS(".login-card button[type=submit]")),
+			clickNav(chromedp.CSS(".login-card button[type=submit]")),
 			chromedp.WaitVisible(chromedp.CSS(".who-name")),
 		)
 	}
 	signOut := func() {
 		t.Helper()
-		do("sign out", chromedp.Click(chromedp.CSS(".logout button")), chromedp.WaitVisible(chromedp.ID("username")))
+		do("sign out", clickNav(chromedp.CSS(".logout button")), chromedp.WaitVisible(chromedp.ID("username")))
 	}
 
 	// Staff issues the licence through the form generated from the type.
 	signIn(staff)
 	do("open 证照签发",
-		chromedp.Click(chromedp.CSS(`.sidenav a[href="/certs/issue"]`)),
+		clickNav(chromedp.CSS(`.sidenav a[href="/certs/issue"]`)),
 		chromedp.WaitVisible(chromedp.ID("pick-type")),
 		chromedp.SetValue(chromedp.ID("pick-type"), licence),
-		chromedp.Click(chromedp.ID("pick")),
+		clickNav(chromedp.ID("pick")),
 		chromedp.WaitVisible(chromedp.ID("issue-form")),
 	)
 	do("fill the form",
@@ -110,10 +118,13 @@ func TestBrowserCertificates(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("f-data-zs"), "甘肃省兰州市城关区雁滩路88号"),
 		chromedp.SendKeys(chromedp.ID("f-data-jyfw"), "日用百货销售；文具用品零售；工艺美术品及收藏品零售(象牙及其制品除外)。"),
 	)
-	do("issue",
-		chromedp.Click(chromedp.ID("issue")),
-		chromedp.WaitVisible(chromedp.Search(`//span[@id="cert-status"][contains(., "有效")]`)),
-	)
+	// A refused form comes back with its error summary: fail with it at
+	// once rather than wait for a certificate page that will not come.
+	do("issue", clickNav(chromedp.ID("issue")))
+	if refused, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("error-summary") ? document.getElementById("error-summary").innerText + " (fields: " + [...document.querySelectorAll("[aria-invalid=true]")].map(e => e.id).join(" ") + ")" : ""`)); refused != "" {
+		t.Fatalf("issue: the form was refused: %s", refused)
+	}
+	do("certificate page", chromedp.WaitVisible(chromedp.Search(`//span[@id="cert-status"][contains(., "有效")]`)))
 	loc, err := chromedp.Run(bctx, chromedp.Location())
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +172,7 @@ func TestBrowserCertificates(t *testing.T) {
 		chromedp.Navigate(base+"/verify"),
 		chromedp.WaitVisible(chromedp.ID("verify-id-input")),
 		chromedp.SendKeys(chromedp.ID("verify-id-input"), id),
-		chromedp.Click(chromedp.ID("verify-by-id")),
+		clickNav(chromedp.ID("verify-by-id")),
 		chromedp.WaitVisible(chromedp.ID("verdict")),
 	)
 	if got := textOf("#verdict-title"); got != "✔ 证照有效" {
@@ -194,7 +205,7 @@ func TestBrowserCertificates(t *testing.T) {
 		chromedp.Navigate(base+"/verify"),
 		chromedp.WaitVisible(chromedp.ID("file")),
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{file}),
-		chromedp.Click(chromedp.ID("verify-file")),
+		clickNav(chromedp.ID("verify-file")),
 		chromedp.WaitVisible(chromedp.ID("verdict")),
 	)
 	if got := textOf("#verdict-title"); got != "✘ 证照无效" {
@@ -208,10 +219,10 @@ func TestBrowserCertificates(t *testing.T) {
 	// Signed in again: the holder's wallet, and a show code.
 	signIn(staff)
 	do("open the wallet",
-		chromedp.Click(chromedp.CSS(`.sidenav a[href="/certs/wallet"]`)),
+		clickNav(chromedp.CSS(`.sidenav a[href="/certs/wallet"]`)),
 		chromedp.WaitVisible(chromedp.ID("wallet-holder")),
 		chromedp.SendKeys(chromedp.ID("wallet-holder"), holderID),
-		chromedp.Click(chromedp.ID("wallet-open")),
+		clickNav(chromedp.ID("wallet-open")),
 		chromedp.WaitVisible(chromedp.ID("wallet")),
 	)
 	if got := textOf("#wallet a.result-name"); got != "营业执照" {
@@ -221,7 +232,7 @@ func TestBrowserCertificates(t *testing.T) {
 		t.Errorf("wallet link: got %q (%v), want /certs/c/%s", href.Value, err, id)
 	}
 	screenshot(t, bctx, "cert-wallet")
-	do("亮证", chromedp.Click(chromedp.CSS("#wallet .show-button")), chromedp.WaitVisible(chromedp.ID("show-qr")))
+	do("亮证", clickNav(chromedp.CSS("#wallet .show-button")), chromedp.WaitVisible(chromedp.ID("show-qr")))
 	code := textOf("#show-code")
 	if len(code) != 6 {
 		t.Fatalf("show code: got %q, want six digits", code)
@@ -238,7 +249,7 @@ func TestBrowserCertificates(t *testing.T) {
 		do(step,
 			chromedp.Navigate(base+"/verify/show?code="+code),
 			chromedp.WaitVisible(chromedp.ID("show-code-input")),
-			chromedp.Click(chromedp.ID("show-verify")),
+			clickNav(chromedp.ID("show-verify")),
 			chromedp.WaitVisible(chromedp.ID("verdict")),
 		)
 	}
@@ -255,5 +266,38 @@ func TestBrowserCertificates(t *testing.T) {
 	}
 	if got := textOf("#refusal-rule"); got != "cert.show_used" {
 		t.Errorf("refusal rule: got %q, want cert.show_used", got)
+	}
+}
+
+// clickNav clicks the element sel and waits until the page the click leads
+// to has replaced the current one and finished loading. chromedp's Click
+// returns as soon as the click is dispatched, while the old page is still
+// shown, so waiting for an element of the next page is not enough when the
+// old page has one too: the issue page already shows the form of a staff
+// member's only type before the type is picked, and the form filled in
+// then was thrown away when the picked page arrived, so the issue was
+// refused (and the test timed out waiting for the certificate page).
+// The old page is marked with a window property that the new page's
+// window does not have.
+func clickNav[S chromedp.Selectable](sel S) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		if _, err := chromedp.Evaluate[bool](`window.huitongOldPage = true`)(ctx, t); err != nil {
+			return chromedp.Void{}, fmt.Errorf("mark the page: %w", err)
+		}
+		if _, err := chromedp.Click(sel)(ctx, t); err != nil {
+			return chromedp.Void{}, err
+		}
+		for {
+			// Evaluate fails while the old page is being torn down; poll on.
+			loaded, err := chromedp.Evaluate[bool](`window.huitongOldPage === undefined && document.readyState === "complete"`)(ctx, t)
+			if err == nil && loaded {
+				return chromedp.Void{}, nil
+			}
+			select {
+			case <-ctx.Done():
+				return chromedp.Void{}, fmt.Errorf("no new page after the click: %w", ctx.Err())
+			case <-time.After(25 * time.Millisecond):
+			}
+		}
 	}
 }
