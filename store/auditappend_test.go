@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +56,57 @@ func TestAuditAppenderGuardedHead(t *testing.T) {
 		got, err := db.FindAuditEntry(ctx, store.DefaultChain, fourth[2].Seq)
 		if err != nil || got.Hash != fourth[2].Hash || got.Detail != fourth[2].Detail {
 			t.Fatalf("stored %+v (err %v), sealed %+v", got, err, fourth[2])
+		}
+	})
+}
+
+// Verification reads the log in pages of 4,096 entries checked in
+// parallel: a broken link, an edited hash or a missing entry is found and
+// named wherever it is, inside a page or at a page's edge.
+func TestVerifyAuditAcrossPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		app := db.NewAuditAppender()
+		defer app.Close()
+		for i := 0; i < 9000; i += 1000 {
+			es := make([]*huitong.AuditEntry, 1000)
+			for j := range es {
+				es[j] = &huitong.AuditEntry{At: time.Now(), Actor: "key:1", Department: "d", Action: "exchange.query", Object: "r", Detail: fmt.Sprintf(`{"n":%d}`, i+j)}
+			}
+			must(t, app.Append(ctx, es, nil, nil))
+		}
+		if rep, err := db.VerifyAuditAll(ctx); err != nil || rep.Entries != 9000 {
+			t.Fatalf("intact: %+v %v", rep, err)
+		}
+		for _, tc := range []struct {
+			name, set, undo string
+			seq             int64
+			want            string
+		}{
+			{"link inside a page", `prev_hash = 'x' || prev_hash`, `prev_hash = substr(prev_hash, 2)`, 100, "previous hash"},
+			{"link at a page's start", `prev_hash = 'x' || prev_hash`, `prev_hash = substr(prev_hash, 2)`, 4097, "previous hash"},
+			{"hash at a page's end", `hash = 'x' || hash`, `hash = substr(hash, 2)`, 4096, "does not match its contents"},
+			{"hash of the last entry", `hash = 'x' || hash`, `hash = substr(hash, 2)`, 9000, "does not match its contents"},
+			{"missing entry", `seq = seq + 100000`, `seq = seq - 100000`, 5000, "missing"},
+		} {
+			must(t, db.Update(ctx, func(tx *store.Tx) error {
+				_, err := tx.ExecContext(ctx, `UPDATE audit_log SET `+tc.set+` WHERE chain = 'main' AND seq = ?`, tc.seq)
+				return err
+			}))
+			rep, err := db.VerifyAuditAll(ctx)
+			if err == nil || rep.BadSeq != tc.seq || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: got bad %d, %v; want bad %d and %q", tc.name, rep.BadSeq, err, tc.seq, tc.want)
+			}
+			undoSeq := tc.seq
+			if tc.name == "missing entry" {
+				undoSeq += 100000
+			}
+			must(t, db.Update(ctx, func(tx *store.Tx) error {
+				_, err := tx.ExecContext(ctx, `UPDATE audit_log SET `+tc.undo+` WHERE chain = 'main' AND seq = ?`, undoSeq)
+				return err
+			}))
+			if rep, err := db.VerifyAuditAll(ctx); err != nil || rep.Entries != 9000 {
+				t.Fatalf("%s undone: %+v %v", tc.name, rep, err)
+			}
 		}
 	})
 }

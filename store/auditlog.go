@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -501,11 +502,54 @@ type verifyPage struct {
 }
 
 // verifyRow is what the in-order check needs of an entry once a worker
-// has hashed it.
+// has hashed it. The worker checks each entry's link to the entry before
+// it in the page (linkBad); prev is kept for the first entry of a page and
+// a broken link, hash for the last entry, checkpointed ones and broken
+// ones: the in-order loop needs no more, and a long log is verified
+// without making two strings of every entry.
 type verifyRow struct {
 	seq        int64
 	prev, hash string
 	bad        bool // the hash does not match the contents
+	linkBad    bool // prev is not the hash of the entry before it in the page
+	first      bool // the first of its page: prev is to be checked in order
+}
+
+// verifyRows collects a worker's rows: raw prev and hash of each entry as
+// read, the link checked against the entry before.
+type verifyRows struct {
+	rows     []verifyRow
+	keep     map[int64]bool // sequence numbers whose hash the in-order loop needs
+	lastHash []byte
+}
+
+func (v *verifyRows) add(seq int64, prev, hash []byte, bad bool) {
+	r := verifyRow{seq: seq, bad: bad}
+	first := len(v.rows) == 0
+	if !first && !bytes.Equal(prev, v.lastHash) {
+		r.linkBad = true
+		r.hash = string(v.lastHash) // what prev should have been
+	}
+	if first {
+		r.first, r.prev = true, string(prev)
+	}
+	if bad || v.keep[seq] {
+		r.hash = string(hash)
+	}
+	if r.linkBad {
+		// The in-order loop reports prev against the hash before it.
+		r.prev, r.hash = string(prev), string(v.lastHash)
+	}
+	v.lastHash = append(v.lastHash[:0], hash...)
+	v.rows = append(v.rows, r)
+}
+
+// finish keeps the last entry's hash.
+func (v *verifyRows) finish() []verifyRow {
+	if n := len(v.rows); n > 0 && !v.rows[n-1].linkBad {
+		v.rows[n-1].hash = string(v.lastHash)
+	}
+	return v.rows
 }
 
 // verifyPageSize is the number of sequence numbers one worker reads and
@@ -524,6 +568,10 @@ func (db *DB) verifyChain(ctx context.Context, chain string, cps []*huitong.Chec
 	// sequence numbers, links and checkpoints. A worker takes a slot
 	// before it takes a page number, so the lowest page not yet checked
 	// always holds a slot and the window never deadlocks.
+	keep := make(map[int64]bool, len(cps))
+	for _, cp := range cps {
+		keep[cp.Seq] = true
+	}
 	npages := int((maxSeq + verifyPageSize - 1) / verifyPageSize)
 	slots := make([]chan verifyPage, npages)
 	for i := range slots {
@@ -552,17 +600,19 @@ func (db *DB) verifyChain(ctx context.Context, chain string, cps []*huitong.Chec
 				}
 				from := int64(k)*verifyPageSize + 1
 				var p verifyPage
+				v := &verifyRows{rows: make([]verifyRow, 0, verifyPageSize), keep: keep}
 				if db.Engine == SQLite {
-					p.rows, p.err = db.hashAuditPageRaw(ctx, chain, from, from+verifyPageSize-1)
+					p.err = db.hashAuditPageRaw(ctx, chain, from, from+verifyPageSize-1, v)
 				} else {
 					page, err := db.readAuditPage(ctx, chain, from, from+verifyPageSize-1)
 					p.err = err
 					for _, e := range page {
 						buf = audit.AppendCanonical(append(buf[:0], e.PrevHash...), e)
 						sum := gm.SM3(buf)
-						p.rows = append(p.rows, verifyRow{seq: e.Seq, prev: e.PrevHash, hash: e.Hash, bad: hex.EncodeToString(sum[:]) != e.Hash})
+						v.add(e.Seq, []byte(e.PrevHash), []byte(e.Hash), hex.EncodeToString(sum[:]) != e.Hash)
 					}
 				}
+				p.rows = v.finish()
 				slots[k] <- p
 			}
 		}()
@@ -586,7 +636,10 @@ func (db *DB) verifyChain(ctx context.Context, chain string, cps []*huitong.Chec
 				rep.BadSeq = next
 				return fmt.Errorf("audit: chain %s: entry %d is missing", chain, next)
 			}
-			if e.prev != prev {
+			if e.linkBad {
+				prev = e.hash // the hash of the entry before, in the page
+			}
+			if e.first && e.prev != prev || e.linkBad {
 				rep.BadSeq = e.seq
 				return fmt.Errorf("audit: chain %s: entry %d: previous hash %s does not match %s", chain, e.seq, short(e.prev), short(prev))
 			}
@@ -605,7 +658,9 @@ func (db *DB) verifyChain(ctx context.Context, chain string, cps []*huitong.Chec
 				rep.Latest[chain] = e.seq
 				ci++
 			}
-			prev = e.hash
+			if e.hash != "" {
+				prev = e.hash
+			}
 			next++
 			rep.Entries++
 		}
@@ -686,32 +741,32 @@ func (db *DB) readAuditPage(ctx context.Context, chain string, from, to int64) (
 // hashAuditPageRaw reads the entries of chain from from to to on SQLite
 // as raw bytes, without making strings of them, and hashes each: the
 // stored time text is turned into the canonical layout directly.
-func (db *DB) hashAuditPageRaw(ctx context.Context, chain string, from, to int64) ([]verifyRow, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT chain, seq, CAST(at AS TEXT), actor, department, action, object, result, detail, prev_hash, hash
+func (db *DB) hashAuditPageRaw(ctx context.Context, chain string, from, to int64, v *verifyRows) error {
+	rows, err := db.r.QueryContext(ctx, `SELECT seq, CAST(at AS TEXT), actor, department, action, object, result, detail, prev_hash, hash
 		FROM audit_log WHERE chain = ? AND seq >= ? AND seq <= ? ORDER BY seq`, chain, from, to)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	out := make([]verifyRow, 0, to-from+1)
-	var ch, at, actor, dept, action, object, result, detail, prev, hash sql.RawBytes
+	ch := []byte(chain)
+	var at, actor, dept, action, object, result, detail, prev, hash sql.RawBytes
 	var seq int64
 	buf := make([]byte, 0, 1024)
 	atBuf := make([]byte, 0, 32)
 	var hexSum [64]byte
 	for rows.Next() {
-		if err := rows.Scan(&ch, &seq, &at, &actor, &dept, &action, &object, &result, &detail, &prev, &hash); err != nil {
-			return nil, err
+		if err := rows.Scan(&seq, &at, &actor, &dept, &action, &object, &result, &detail, &prev, &hash); err != nil {
+			return err
 		}
 		if atBuf, err = canonicalSQLiteTime(atBuf[:0], at); err != nil {
-			return nil, err
+			return err
 		}
 		buf = audit.AppendCanonicalRaw(append(buf[:0], prev...), ch, seq, atBuf, actor, dept, action, object, result, detail)
 		sum := gm.SM3(buf)
 		hex.Encode(hexSum[:], sum[:])
-		out = append(out, verifyRow{seq: seq, prev: string(prev), hash: string(hash), bad: string(hexSum[:]) != string(hash)})
+		v.add(seq, prev, hash, !bytes.Equal(hexSum[:], hash))
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // canonicalSQLiteTime appends the canonical form (2006-01-02T15:04:05.000000Z)
