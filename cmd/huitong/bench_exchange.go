@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -98,6 +99,7 @@ func benchExchange(ctx context.Context, args []string, stdout, stderr io.Writer)
 	env.Exchange.Close()
 	setupDB.Close()
 
+	gcPercent, _ := app.TuneGC() // as serve does
 	m := app.NewMain()
 	m.Config, m.LogOut = cfg, io.Discard
 	if err := m.Run(ctx); err != nil {
@@ -108,8 +110,8 @@ func benchExchange(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if m.API.Ingest == nil { // the records route needs the ingest service
 		m.API.Ingest = ingest.New(m.DB, m.Catalog, m.Keyring, ingest.Config{}, nil, m.Log)
 	}
-	fmt.Fprintf(stdout, "huitong bench exchange on %s: %d records, %d clients, %s per side, GOMAXPROCS=%d, %s/%s (setup %s)\n",
-		m.DB.Engine, len(keysToAsk), *workers, *dur, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, time.Since(t).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "huitong bench exchange on %s: %d records, %d clients, %s per side, GOMAXPROCS=%d, GOGC=%s, %s/%s (setup %s)\n",
+		m.DB.Engine, len(keysToAsk), *workers, *dur, runtime.GOMAXPROCS(0), cmp.Or(os.Getenv("GOGC"), strconv.Itoa(gcPercent)), runtime.GOOS, runtime.GOARCH, time.Since(t).Round(time.Millisecond))
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: *workers * 2, MaxIdleConnsPerHost: *workers * 2, IdleConnTimeout: time.Minute}}
 	base := m.URL()

@@ -144,10 +144,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	gcPercent, memLimit := app.TuneGC()
 	if err := m.Run(ctx); err != nil {
 		m.Close()
 		return err
 	}
+	m.Log.Info("garbage collector", "gogc", gcPercent, "memoryLimitBytes", memLimit, "note", "-2/-1: as GOGC/GOMEMLIMIT set them")
 	if m.Config.Demo && m.DemoSummary != nil {
 		fmt.Fprintf(stderr, "\n  汇通 demo ready at http://%s  —  sign in as admin / demo (operator), reviewer / demo (catalog reviewer);\n  department staff accounts are listed in README.md (password demo).\n\n", displayAddr(m.Addr()))
 	}
