@@ -142,7 +142,13 @@ func ParseDocument(payload []byte) (*Document, error) {
 
 // parseDocument is ParseDocument of a payload held in a string.
 func parseDocument(payload string) (*Document, error) {
-	d, err := parseCanonical(payload)
+	return parseDocumentData(payload, true)
+}
+
+// parseDocumentData is parseDocument that leaves Data nil without
+// withData (see parseCanonicalData).
+func parseDocumentData(payload string, withData bool) (*Document, error) {
+	d, err := parseCanonicalData(payload, withData)
 	if err != nil {
 		return nil, fieldErr("payload", RuleFormat, "签名数据不是本平台的证照格式: %s", err.Error())
 	}

@@ -19,10 +19,18 @@ import (
 // It runs on every verification, so it allocates little: every value
 // without an escape is a substring of s.
 func parseCanonical(s string) (*Document, error) {
+	return parseCanonicalData(s, true)
+}
+
+// parseCanonicalData is parseCanonical that, without withData, checks the
+// data object just as strictly but leaves Document.Data nil: online
+// verification judges the metadata only, and the map was the largest
+// allocation of the parse.
+func parseCanonicalData(s string, withData bool) (*Document, error) {
 	if !utf8.ValidString(s) {
 		return nil, errors.New("invalid UTF-8")
 	}
-	p := &jparser{s: s}
+	p := &jparser{s: s, skipData: !withData}
 	d := &Document{}
 	p.lit(`{"data":{`)
 	p.data(d)
@@ -81,9 +89,10 @@ func parseCanonical(s string) (*Document, error) {
 // jparser reads the canonical JSON of a Document. The first error sticks:
 // every later call is a no-op, so the caller checks err once at the end.
 type jparser struct {
-	s   string
-	i   int
-	err error
+	s        string
+	i        int
+	err      error
+	skipData bool // check the data object's members without keeping them
 }
 
 func (p *jparser) fail(what string) {
@@ -107,7 +116,9 @@ func (p *jparser) lit(want string) {
 // data reads the members of the data object up to and including the comma
 // after its closing brace: keys in strictly increasing byte order.
 func (p *jparser) data(d *Document) {
-	d.Data = make(map[string]string, 8)
+	if !p.skipData {
+		d.Data = make(map[string]string, 8)
+	}
 	prev := ""
 	for first := true; p.err == nil; first = false {
 		if p.i < len(p.s) && p.s[p.i] == '}' {
@@ -128,7 +139,9 @@ func (p *jparser) data(d *Document) {
 		}
 		prev = k
 		p.lit(":")
-		d.Data[k] = p.str()
+		if v := p.str(); !p.skipData {
+			d.Data[k] = v
+		}
 	}
 }
 

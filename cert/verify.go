@@ -236,7 +236,7 @@ func (s *Service) verifyStored(ctx context.Context, c *huitong.Certificate) (*Ve
 // the seal as known now and the stored status.
 func (s *Service) verifySigned(ctx context.Context, c store.SignedCert) (*Verification, error) {
 	now := s.clock.Now()
-	doc, err := parseDocument(c.Payload)
+	doc, err := parseDocumentData(c.Payload, false) // judge needs no data items
 	if err != nil {
 		v := &Verification{ID: c.ID, Status: c.Status, StatusLabel: c.Status.Label(), VerifiedAt: now, Online: true}
 		v.fail(RuleFormat, "%s", huitong.ErrorMessage(err))
