@@ -1,8 +1,10 @@
 package cert
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // TestParseWithoutData holds the parse that online verification uses,
@@ -52,5 +54,25 @@ func TestParseWithoutData(t *testing.T) {
 	}
 	if accepted == 0 {
 		t.Fatal("no payload accepted: the test checks nothing")
+	}
+}
+
+// TestChinaDay holds chinaDay to time.ParseInLocation on valid, invalid
+// and malformed dates.
+func TestChinaDay(t *testing.T) {
+	cases := []string{"2026-03-02", "2024-02-29", "2025-02-29", "2026-02-30", "2026-04-31", "2026-12-31", "2026-13-01", "2026-00-10",
+		"2026-01-00", "0000-01-01", "9999-12-31", "2026-1-02", "2026/01/02", "2026-01-02 ", "", "20260102", "2026-01-0a", "+026-01-02"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 3000 {
+		cases = append(cases, fmt.Sprintf("%04d-%02d-%02d", rng.IntN(10000), rng.IntN(14), rng.IntN(33)))
+	}
+	for _, s := range cases {
+		want, err := time.ParseInLocation(time.DateOnly, s, chinaTime)
+		if err != nil {
+			want = time.Time{}
+		}
+		if got := chinaDay(s); !got.Equal(want) || got.Location() != want.Location() && err == nil {
+			t.Errorf("%q: got %v, want %v (%v)", s, got, want, err)
+		}
 	}
 }
