@@ -56,6 +56,10 @@ type Config struct {
 	WebhookAllowPrivate bool
 	// JournalBatch is the most audit entries one group commit writes (512).
 	JournalBatch int
+	// JournalPipeline is how many group commits may be under way at once
+	// on PostgreSQL (1: one batch after another). SQLite has one
+	// writer connection: always 1. HUITONG_AUDIT_PIPELINE.
+	JournalPipeline int
 	// Chain is the audit chain this instance appends to ("main").
 	Chain string
 
@@ -95,6 +99,7 @@ func (c Config) withDefaults() Config {
 	defDur(&c.FeedRetention, 7*24*time.Hour)
 	defDur(&c.WebhookTimeout, 10*time.Second)
 	defInt(&c.JournalBatch, 512)
+	defInt(&c.JournalPipeline, 1)
 	if c.Chain == "" {
 		c.Chain = "main"
 	}
@@ -142,6 +147,7 @@ func ConfigFromEnv(getenv func(string) string) Config {
 	durVar("HUITONG_EXCHANGE_PROXY_TIMEOUT", &c.ProxyTimeout)
 	durVar("HUITONG_AUDIT_CHECKPOINT_EVERY", &c.CheckpointEvery)
 	durVar("HUITONG_FEED_RETENTION", &c.FeedRetention)
+	intVar("HUITONG_AUDIT_PIPELINE", &c.JournalPipeline)
 	if v := getenv("HUITONG_WEBHOOK_ALLOW_PRIVATE"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

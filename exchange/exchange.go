@@ -123,7 +123,7 @@ func New(db *store.DB, cat Catalog, ids Identity, keys *gm.Keyring, cfg Config, 
 	s.hooks.Transport = &http.Transport{DialContext: (&net.Dialer{Timeout: 5 * time.Second, Control: s.dialControl}).DialContext,
 		TLSHandshakeTimeout: 5 * time.Second, MaxIdleConnsPerHost: 4}
 	db.KeepIdleReaders() // see its comment: queries reopen connections otherwise
-	s.journal = newJournal(db, cfg.JournalBatch, cfg.Chain, s.log)
+	s.journal = newJournal(db, cfg.JournalBatch, cfg.JournalPipeline, cfg.Chain, s.log)
 	return s, nil
 }
 

@@ -48,6 +48,8 @@ type journal struct {
 	db    *store.DB
 	app   *store.AuditAppender // owned by run
 	max   int
+	depth int   // commits under way at once (PostgreSQL)
+	seen  crowd // owned by run
 	log   *slog.Logger
 	queue chan *appendReq
 
@@ -56,6 +58,7 @@ type journal struct {
 	wg     sync.WaitGroup
 
 	commits, appended atomic.Int64
+	relanded          atomic.Int64 // pipelined commits appended again (failed, or the head moved)
 
 	chain   string        // the chain whose index cursor the indexer keeps
 	pmu     sync.Mutex    // guards pending
@@ -76,8 +79,8 @@ type indexBatch struct {
 // usage counts.
 const indexEvery = 500 * time.Millisecond
 
-func newJournal(db *store.DB, max int, chain string, log *slog.Logger) *journal {
-	j := &journal{db: db, app: db.NewAuditAppender(), max: max, log: log, queue: make(chan *appendReq, 4096),
+func newJournal(db *store.DB, maxBatch, depth int, chain string, log *slog.Logger) *journal {
+	j := &journal{db: db, app: db.NewAuditAppender(), max: maxBatch, depth: max(depth, 1), log: log, queue: make(chan *appendReq, 4096),
 		chain: chain, kick: make(chan struct{}, 1), stopIdx: make(chan struct{}), idxDone: make(chan struct{})}
 	j.wg.Add(1)
 	go j.run()
@@ -159,14 +162,40 @@ func (j *journal) flush(ctx context.Context) error {
 // and shutdown).
 func (s *Service) Flush(ctx context.Context) error { return s.journal.flush(ctx) }
 
-// A batch of fewer than lingerBelow entries waits linger for more before
-// committing, unless it and the previous commit each held one entry. With
-// 32 concurrent clients this raises the entries per commit from about 6 to
-// about 16 and cuts the CPU per query by a quarter (docs/performance.md).
+// A batch waits up to linger for more entries before committing, while it
+// holds fewer than the journal has recently seen wait at once: the largest
+// number, over the last crowdWindow commits, of a batch and the requests
+// that queued while it committed, at most lingerBelow. With 32
+// concurrent clients this raises the entries per commit from about 6 to
+// about 16 and cuts the CPU per query by a quarter (docs/performance.md);
+// with 4 clients a batch commits as soon as the four are in, rather than
+// waiting out the millisecond; a request alone does not wait.
 const (
 	lingerBelow = 32
 	linger      = time.Millisecond
+	crowdWindow = 64
 )
+
+// crowd estimates how many requests wait for one commit at once.
+type crowd struct {
+	sizes [crowdWindow]int
+	i     int
+}
+
+// add records that n waited for one commit.
+func (c *crowd) add(n int) {
+	c.sizes[c.i%crowdWindow] = n
+	c.i++
+}
+
+// size returns the estimate.
+func (c *crowd) size() int {
+	m := 0
+	for _, n := range c.sizes {
+		m = max(m, n)
+	}
+	return min(m, lingerBelow)
+}
 
 var errJournalClosed = errors.New("exchange: audit journal is closed")
 
@@ -215,59 +244,203 @@ func (j *journal) close() {
 func (j *journal) run() {
 	defer j.wg.Done()
 	defer j.app.Close()
+	if j.db.Engine == store.Postgres {
+		j.runPipelined()
+		return
+	}
 	batch := make([]*appendReq, 0, 64)
-	last := 0 // entries in the previous commit
+	wait := time.NewTimer(time.Hour)
+	wait.Stop()
 	for first := range j.queue {
 		batch = append(batch[:0], first)
-		n := len(first.entries)
-	drain:
-		for n < j.max {
-			select {
-			case r, ok := <-j.queue:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, r)
-				n += len(r.entries)
-			default:
-				break drain
-			}
-		}
-		if n < lingerBelow && (n > 1 || last > 1) {
-			// A small batch under load: give the requests in flight a
-			// moment to join it. One commit costs about as much as a few
-			// dozen entries, so waiting briefly raises throughput. A
-			// request alone, after a commit that was alone too, is not
-			// under load and does not wait.
-			time.Sleep(linger)
-		drain2:
-			for n < j.max {
+		n := j.drainFrom(j.queue, &batch, len(first.entries))
+		if want := j.seen.size(); n < want {
+			// Fewer than usually wait together: give the requests in
+			// flight a moment to join. One commit costs about as much as
+			// a few dozen entries.
+			wait.Reset(linger)
+		gather:
+			for n < want && n < j.max {
 				select {
 				case r, ok := <-j.queue:
 					if !ok {
-						break drain2
+						break gather
 					}
 					batch = append(batch, r)
 					n += len(r.entries)
-				default:
-					break drain2
+				case <-wait.C:
+					break gather
 				}
 			}
+			wait.Stop()
+			n = j.drainFrom(j.queue, &batch, n)
 		}
-		last = n
 		err := j.commit(batch)
-		if err != nil && len(batch) > 1 {
-			// One request's bad entry must not fail the others: retry
-			// each on its own.
-			for _, r := range batch {
-				r.done <- j.commit([]*appendReq{r})
+		// Those that queued during the commit waited with this batch.
+		j.seen.add(n + len(j.queue))
+		j.settle(batch, err)
+	}
+}
+
+// settle answers the requests of a batch after its commit: each its own
+// retry when the batch failed, so that one request's bad entry does not
+// fail the others.
+func (j *journal) settle(batch []*appendReq, err error) {
+	if err != nil && len(batch) > 1 {
+		for _, r := range batch {
+			r.done <- j.commit([]*appendReq{r})
+		}
+		return
+	}
+	for _, r := range batch {
+		r.done <- err
+	}
+}
+
+// On PostgreSQL a commit waits mostly for the server (the network, the
+// write-ahead log's flush), not for this process. So the journal keeps up
+// to Config.JournalPipeline commits under way: it seals the next batch onto the
+// head the one before will leave and sends it over another connection;
+// its guard waits for the row lock of the chain's head, so the batches go
+// in in order, and one whose predecessor failed writes nothing and is
+// appended afresh. A batch is sent as soon as no commit is under way, or,
+// while one is, when it finishes or linger has passed: there is no waiting
+// for company when nothing is being written.
+
+// flight is a batch being written.
+type flight struct {
+	batch []*appendReq
+	w     *store.GuardedWrite
+	ok    bool
+	err   error
+	done  chan struct{}
+}
+
+func (j *journal) runPipelined() {
+	var flights []*flight // in the order they were sealed
+	wait := time.NewTimer(time.Hour)
+	wait.Stop()
+	queue := j.queue
+	for queue != nil || len(flights) > 0 {
+		var batch []*appendReq
+		n := 0
+		// A request, or the oldest commit's end.
+		var landed <-chan struct{}
+		if len(flights) > 0 {
+			landed = flights[0].done
+		}
+		select {
+		case r, ok := <-queue:
+			if !ok {
+				queue = nil
+				continue
 			}
+			batch, n = append(batch, r), len(r.entries)
+		case <-landed:
+			flights = j.land(flights)
 			continue
 		}
+		if queue != nil {
+			n = j.drainFrom(queue, &batch, n)
+		}
+		if want := j.seen.size(); len(flights) > 0 && n < want && queue != nil {
+			// A commit is under way and fewer than usually wait together
+			// are here: gather until it ends, linger passes or they are.
+			wait.Reset(linger)
+		gather:
+			for n < want && n < j.max {
+				select {
+				case r, ok := <-queue:
+					if !ok {
+						queue = nil
+						break gather
+					}
+					batch = append(batch, r)
+					n += len(r.entries)
+				case <-flights[0].done:
+					flights = j.land(flights)
+					break gather
+				case <-wait.C:
+					break gather
+				}
+			}
+			wait.Stop()
+			if queue != nil {
+				n = j.drainFrom(queue, &batch, n)
+			}
+		}
+		for len(flights) >= j.depth {
+			<-flights[0].done
+			flights = j.land(flights)
+		}
+		var entries []*huitong.AuditEntry
 		for _, r := range batch {
-			r.done <- err
+			entries = append(entries, r.entries...)
+		}
+		w := j.app.SealAhead(entries)
+		if w == nil {
+			// No head known (the first batch, or after a failure): the
+			// locked path, once what is under way has landed.
+			for len(flights) > 0 {
+				<-flights[0].done
+				flights = j.land(flights)
+			}
+			j.settle(batch, j.commit(batch))
+			continue
+		}
+		f := &flight{batch: batch, w: w, done: make(chan struct{})}
+		go func() {
+			defer close(f.done)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			f.ok, f.err = j.app.WriteGuarded(ctx, w)
+		}()
+		flights = append(flights, f)
+	}
+}
+
+// land answers the requests of the oldest flight, which has ended, and
+// returns the others. A write that failed or found the head moved (its
+// predecessor failed, or another writer appended) leaves the head unknown;
+// its batch is appended afresh on the locked path.
+func (j *journal) land(flights []*flight) []*flight {
+	f := flights[0]
+	<-f.done
+	j.seen.add(len(f.w.Entries()) + len(j.queue)) // those queued meanwhile waited with it
+	if f.ok && f.err == nil {
+		entries := f.w.Entries()
+		j.defer_(f.batch)
+		j.commits.Add(1)
+		j.appended.Add(int64(len(entries)))
+		for _, r := range f.batch {
+			r.done <- nil
+		}
+	} else {
+		if f.err != nil {
+			j.log.Warn("audit journal: pipelined commit failed; appending again", "entries", len(f.w.Entries()), "err", f.err)
+		}
+		j.relanded.Add(1)
+		j.app.Forget(f.w.Entries()[0].Chain)
+		j.settle(f.batch, j.commit(f.batch))
+	}
+	return flights[1:]
+}
+
+// drainFrom adds what is queued on queue to batch, up to j.max entries.
+func (j *journal) drainFrom(queue chan *appendReq, batch *[]*appendReq, n int) int {
+	for n < j.max {
+		select {
+		case r, ok := <-queue:
+			if !ok {
+				return n
+			}
+			*batch = append(*batch, r)
+			n += len(r.entries)
+		default:
+			return n
 		}
 	}
+	return n
 }
 
 func (j *journal) commit(batch []*appendReq) error {

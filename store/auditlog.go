@@ -1154,9 +1154,67 @@ func hasSubject(subjects []string) bool {
 // the head moved from h to their last entry, provided the head is still h.
 // false (and nothing written) when it is not.
 func (a *AuditAppender) appendGuarded(ctx context.Context, chain string, h auditHead, entries []*huitong.AuditEntry) (bool, error) {
+	w := a.seal(chain, h, entries)
+	ok, err := a.write(ctx, w)
+	if ok {
+		a.heads[chain] = w.to
+	}
+	return ok, err
+}
+
+// GuardedWrite is a batch of entries sealed onto the head their appender
+// expects, to be written on the condition that the head is still that one
+// (SealAhead, WriteGuarded).
+type GuardedWrite struct {
+	chain    string
+	from, to auditHead
+	entries  []*huitong.AuditEntry
+	args     []any
+}
+
+// Entries returns the entries the write holds, sealed.
+func (w *GuardedWrite) Entries() []*huitong.AuditEntry { return w.entries }
+
+// SealAhead seals entries, all of one chain, onto the head the appender
+// last wrote or sealed ahead, and takes their last entry as that head: the
+// next batch can be sealed and written while this one is being written
+// (on PostgreSQL, over another connection; its guard waits for this one's
+// row lock). nil when the appender knows no head of the chain, or the
+// entries are of several chains: Append them. A write that fails, or finds
+// the head moved, leaves the chain to be appended anew: call Forget, then
+// Append what did not go in (later writes sealed ahead find the head moved
+// too, and write nothing).
+func (a *AuditAppender) SealAhead(entries []*huitong.AuditEntry) *GuardedWrite {
+	chain, ok := a.oneChain(entries)
+	if !ok {
+		return nil
+	}
+	h, ok := a.heads[chain]
+	if !ok {
+		return nil
+	}
+	w := a.seal(chain, h, entries)
+	a.heads[chain] = w.to
+	return w
+}
+
+// Forget drops the head the appender knows of chain: the next Append
+// reads it.
+func (a *AuditAppender) Forget(chain string) { delete(a.heads, chain) }
+
+// WriteGuarded writes w if the head of its chain is still the one it was
+// sealed onto; false, and nothing written, when it is not. Safe to call
+// from several goroutines for writes sealed in turn, on PostgreSQL; on
+// SQLite writes go one after another through the one writer connection.
+func (a *AuditAppender) WriteGuarded(ctx context.Context, w *GuardedWrite) (bool, error) {
+	return a.write(ctx, w)
+}
+
+// seal seals entries (all of chain) onto h.
+func (a *AuditAppender) seal(chain string, h auditHead, entries []*huitong.AuditEntry) *GuardedWrite {
 	now := a.db.Now()
 	prev, seq := h.hash, h.seq
-	args := make([]any, 0, 11*len(entries)+5)
+	args := make([]any, 0, 11*len(entries))
 	for _, e := range entries {
 		e.Chain = chain
 		if e.At.IsZero() {
@@ -1174,14 +1232,19 @@ func (a *AuditAppender) appendGuarded(ctx context.Context, chain string, h audit
 		prev = e.Hash
 		args = append(args, e.Chain, e.Seq, e.At, e.Actor, e.Department, e.Action, e.Object, e.Result, e.Detail, e.PrevHash, e.Hash)
 	}
-	last := auditHead{seq: seq, hash: prev}
-	if a.db.Engine == Postgres && len(entries) <= 1000 {
+	return &GuardedWrite{chain: chain, from: h, to: auditHead{seq: seq, hash: prev}, entries: entries, args: args}
+}
+
+// write writes w provided the head is still w.from.
+func (a *AuditAppender) write(ctx context.Context, w *GuardedWrite) (bool, error) {
+	if a.db.Engine == Postgres && len(w.entries) <= 1000 {
 		// One statement in its own transaction: the head moves and the
-		// rows go in only if the head is still h.
+		// rows go in only if the head is still w.from. Through the pool,
+		// so that writes sealed in turn can be under way at once.
 		q := `WITH h AS (UPDATE audit_heads SET seq = ?, hash = ? WHERE chain = ? AND seq = ? AND hash = ? RETURNING 1) ` +
 			`INSERT INTO audit_log (chain, seq, at, actor, department, action, object, result, detail, prev_hash, hash) ` +
-			`SELECT * FROM (VALUES ` + guardedRowsSQL(len(entries)) + `) v WHERE EXISTS (SELECT 1 FROM h)`
-		res, err := a.conn.ExecContext(ctx, a.db.Rebind(q), append([]any{last.seq, last.hash, chain, h.seq, h.hash}, args...)...)
+			`SELECT * FROM (VALUES ` + guardedRowsSQL(len(w.entries)) + `) v WHERE EXISTS (SELECT 1 FROM h)`
+		res, err := a.db.w.ExecContext(ctx, a.db.Rebind(q), append([]any{w.to.seq, w.to.hash, w.chain, w.from.seq, w.from.hash}, w.args...)...)
 		if err != nil {
 			return false, fmt.Errorf("store: append audit: %w", err)
 		}
@@ -1189,11 +1252,10 @@ func (a *AuditAppender) appendGuarded(ctx context.Context, chain string, h audit
 		if err != nil {
 			return false, fmt.Errorf("store: append audit: %w", err)
 		}
-		if n == 0 {
-			return false, nil
-		}
-		a.heads[chain] = last
-		return true, nil
+		return n > 0, nil
+	}
+	if err := a.prepare(ctx); err != nil {
+		return false, err
 	}
 	tx, err := a.begin(ctx)
 	if err != nil {
@@ -1204,7 +1266,7 @@ func (a *AuditAppender) appendGuarded(ctx context.Context, chain string, h audit
 	if err != nil {
 		return false, err
 	}
-	res, err := guard.ExecContext(ctx, last.seq, last.hash, chain, h.seq, h.hash)
+	res, err := guard.ExecContext(ctx, w.to.seq, w.to.hash, w.chain, w.from.seq, w.from.hash)
 	if err != nil {
 		return false, fmt.Errorf("store: audit head: %w", err)
 	}
@@ -1213,13 +1275,12 @@ func (a *AuditAppender) appendGuarded(ctx context.Context, chain string, h audit
 	} else if n == 0 {
 		return false, nil
 	}
-	if err := a.insertChunks(ctx, tx, appendLog, "", 11, args); err != nil {
+	if err := a.insertChunks(ctx, tx, appendLog, "", 11, w.args); err != nil {
 		return false, fmt.Errorf("store: append audit: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("store: commit: %w", err)
 	}
-	a.heads[chain] = last
 	return true, nil
 }
 
