@@ -3,8 +3,10 @@ package cert
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +105,61 @@ func TestIDOf(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestVerifySwappedRow stores one certificate's payload and signature in
+// another's row, as a tampering with the database would, and checks that
+// verifying by the row's identifier reports it rather than showing the
+// other, validly signed certificate.
+func TestVerifySwappedRow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		key := make([]byte, gm.MasterKeySize)
+		rand.Read(key)
+		keys, _ := gm.NewKeyring(key)
+		s := New(db, keys, Config{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		t.Cleanup(func() { s.Close() })
+		ctx := context.Background()
+		dept := &huitong.Department{Code: gbcode.MakeUSCC('1', '1', "620000", "01380001"), Name: "甘肃省市场监督管理局", Jurisdiction: "620000", Level: huitong.LevelProvince, CreatedAt: time.Now()}
+		if err := db.Update(ctx, func(tx *store.Tx) error { return tx.InsertDepartment(ctx, dept) }); err != nil {
+			t.Fatal(err)
+		}
+		sys := huitong.WithPrincipal(ctx, huitong.System)
+		typ := &huitong.CertType{Definer: gbcode.MakeUSCC('1', '1', "100000", "00000013"), DefinerName: "国家市场监督管理总局", Name: "营业执照",
+			HolderKind: huitong.HolderEntity, Validity: huitong.CertValidity{Permanent: true}, Issuers: []string{dept.Code},
+			Items: []huitong.CertItem{{Code: "fddbr", Name: "法定代表人", Type: huitong.TypeString, Required: true}}}
+		if err := s.CreateType(sys, typ); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateSeal(sys, SealRequest{Department: dept.Code}); err != nil {
+			t.Fatal(err)
+		}
+		staff := huitong.WithPrincipal(ctx, &huitong.Principal{UserID: 1, Username: "s", Department: dept.Code, Roles: []huitong.Role{huitong.RoleStaff}})
+		var certs [2]*huitong.Certificate
+		for i := range certs {
+			c, err := s.Issue(staff, &huitong.IssueRequest{TypeCode: typ.Code, HolderName: "某公司", HolderID: gbcode.MakeUSCC('9', '1', "620100", fmt.Sprintf("MA70000%d", i)),
+				Data: map[string]string{"fddbr": "王芳"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			certs[i] = c
+		}
+		if v, err := s.Verify(ctx, certs[0].ID); err != nil || !v.Valid {
+			t.Fatalf("before the swap: got %+v (%v), want valid", v, err)
+		}
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE certificates SET payload = (SELECT payload FROM certificates WHERE id = ?), signature = (SELECT signature FROM certificates WHERE id = ?) WHERE id = ?`,
+				certs[1].ID, certs[1].ID, certs[0].ID)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := s.Verify(ctx, certs[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Valid || !v.Checks.Signature || !slices.ContainsFunc(v.Reasons, func(r Reason) bool { return r.Rule == RuleIdentifier }) {
+			t.Errorf("after the swap: got valid=%v signature=%v %v, want invalid by %s with a good signature", v.Valid, v.Checks.Signature, v.Reasons, RuleIdentifier)
+		}
+	})
 }

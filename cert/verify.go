@@ -278,6 +278,13 @@ func (s *Service) verifySigned(ctx context.Context, c store.SignedCert) (*Verifi
 	}
 	v := judge(doc, c.Payload, c.Signature, pub, fp, seal, makerOK, c.Status, now)
 	v.Online, v.SupersededBy = true, c.SupersededBy
+	// The signed document must be the one stored under the identifier: a
+	// row carrying another certificate's payload and signature would
+	// otherwise verify, showing the other certificate.
+	if doc.ID != c.ID {
+		v.Valid = false
+		v.fail(RuleIdentifier, "证照库中标识 %s 下存放的签名内容属于另一张证照 %s", c.ID, doc.ID)
+	}
 	return v, nil
 }
 
