@@ -45,7 +45,8 @@ type DB struct {
 	dsn    string
 	Now    func() time.Time
 
-	stmts sync.Map // query text -> *sql.Stmt on the reader pool
+	stmts   sync.Map // query text -> *sql.Stmt on the reader pool
+	records *libPool // SQLite: FindRecordData's readers (recordlookup.go)
 }
 
 // Open opens dsn: a postgres:// or postgresql:// URL for PostgreSQL, anything
@@ -95,6 +96,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		r.SetMaxOpenConns(8)
 		r.SetMaxIdleConns(8) // keep readers (and their page caches) open between requests
 		db.w, db.r = w, r
+		db.records = newLibPool(dsn, recordQuery, 2)
 	}
 	if err := db.w.PingContext(ctx); err != nil {
 		db.Close()
@@ -111,6 +113,9 @@ func (db *DB) Close() error {
 		db.stmts.Delete(k)
 		return true
 	})
+	if db.records != nil {
+		db.records.close()
+	}
 	err = errors.Join(err, db.w.Close())
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())

@@ -548,6 +548,9 @@ func (db *DB) GrantResources(ctx context.Context, consumer string) ([]string, er
 // record in resource: FindRecord for the query path, reading only what an
 // answer needs. ENOTFOUND when there is none or it was deleted.
 func (db *DB) FindRecordData(ctx context.Context, resource, key string) (map[string]string, string, error) {
+	if db.records != nil {
+		return db.findRecordLib(resource, key)
+	}
 	var data []byte
 	var jurisdiction string
 	var deleted bool

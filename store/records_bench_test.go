@@ -60,7 +60,7 @@ func BenchmarkFindRecord(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					k := fmt.Sprintf("k%06d", (i.Add(7919))%n)
-					if _, err := db.FindRecord(ctx, "R", k); err != nil {
+					if _, _, err := db.FindRecordData(ctx, "R", k); err != nil {
 						b.Error(err)
 						return
 					}

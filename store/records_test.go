@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -134,6 +136,63 @@ func TestLeases(t *testing.T) {
 		}
 		if holder, _, _ := db.LeaseHolder(ctx, "pull:1"); holder != "" {
 			t.Fatalf("after release: held by %q", holder)
+		}
+	})
+}
+
+// FindRecordData, the read of every use of shared data (on SQLite through
+// readers of its own): values and jurisdiction; deleted and missing
+// records not found; a change committed after a reader opened is seen at
+// once; hostile keys are only values; concurrent reads agree; after Close
+// it fails rather than reading freed memory.
+func TestFindRecordData(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		const res = "101001/000001"
+		at := time.Date(2026, 1, 10, 8, 0, 0, 0, time.UTC)
+		write(t, db, res, at, []store.RecordRow{
+			{Key: "A", Data: `{"XM":"甲","ZZ":"兰州\"路\\1号"}`, Hash: "h1", Jurisdiction: "620102", Version: 1, Filled: 1, Batch: 1},
+			{Key: "B", Data: `{"XM":"乙"}`, Hash: "h2", Version: 1, Filled: 1, Batch: 1},
+		}, nil)
+		data, j, err := db.FindRecordData(ctx, res, "A")
+		if err != nil || data["XM"] != "甲" || data["ZZ"] != `兰州"路\1号` || j != "620102" || len(data) != 2 {
+			t.Fatalf("A: %v %q %v", data, j, err)
+		}
+		for _, key := range []string{"C", "A' OR '1'='1", ""} {
+			if _, _, err := db.FindRecordData(ctx, res, key); huitong.ErrorCode(err) != huitong.ENOTFOUND {
+				t.Fatalf("key %q: got %v, want not found", key, err)
+			}
+		}
+		if _, _, err := db.FindRecordData(ctx, "101001/000002", "A"); huitong.ErrorCode(err) != huitong.ENOTFOUND {
+			t.Fatalf("other resource: got %v, want not found", err)
+		}
+		write(t, db, res, at.Add(time.Hour), nil, []store.RecordRow{
+			{Key: "A", Data: `{"XM":"甲乙"}`, Hash: "h3", Jurisdiction: "620103", Version: 2, Filled: 1, Batch: 2},
+			{Key: "B", Data: `{}`, Version: 2, Deleted: true, Batch: 2},
+		})
+		if data, j, err := db.FindRecordData(ctx, res, "A"); err != nil || data["XM"] != "甲乙" || j != "620103" {
+			t.Fatalf("A after the change: %v %q %v", data, j, err)
+		}
+		if _, _, err := db.FindRecordData(ctx, res, "B"); huitong.ErrorCode(err) != huitong.ENOTFOUND || !strings.Contains(err.Error(), "已删除") {
+			t.Fatalf("deleted B: got %v", err)
+		}
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 200 {
+					if data, _, err := db.FindRecordData(ctx, res, "A"); err != nil || data["XM"] != "甲乙" {
+						t.Errorf("concurrent read: %v %v", data, err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		db.Close()
+		if _, _, err := db.FindRecordData(ctx, res, "A"); err == nil {
+			t.Fatal("read after Close succeeded")
 		}
 	})
 }

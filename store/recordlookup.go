@@ -1,0 +1,273 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"runtime"
+
+	"modernc.org/libc"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"huitong"
+)
+
+// The record read of every use of shared data (FindRecordData) runs, on
+// SQLite, on connections of its own opened through the SQLite library
+// directly, as certificate verification does (see sqliteReader in
+// certlookup.go, whose reasons hold here too): the query is prepared once
+// per connection and its arguments copied into C buffers the connection
+// keeps, with none of the per-query work of database/sql and the driver.
+// The connections map the file into memory, so that a read after the
+// audit journal's commit (every commit empties each connection's page
+// cache) takes its pages from the operating system's cache without a
+// pread and a copy each.
+
+// recordQuery is what FindRecordData reads.
+const recordQuery = `SELECT data, jurisdiction, deleted FROM records WHERE resource = ? AND rkey = ?`
+
+// recordReaderMmap is how much of the file a record reader maps.
+const recordReaderMmap = 1 << 30
+
+// libReader is a read-only SQLite connection with one prepared statement,
+// used by one goroutine at a time (so opened without SQLite's connection
+// mutex). Its C memory is freed by close.
+type libReader struct {
+	tls  *libc.TLS
+	db   uintptr // sqlite3*
+	stmt uintptr // sqlite3_stmt*
+	bufs []libBuf
+}
+
+// libBuf is a C buffer holding one bound argument.
+type libBuf struct {
+	p uintptr
+	n int
+}
+
+// openLibReader opens path read-only and prepares query, which takes
+// params text parameters.
+func openLibReader(path, query string, params int, mmap int64) (r *libReader, err error) {
+	r = &libReader{tls: libc.NewTLS(), bufs: make([]libBuf, params)}
+	defer func() {
+		if err != nil {
+			r.close()
+		}
+	}()
+	out := libc.Xmalloc(r.tls, 8) // the sqlite3** or sqlite3_stmt** out parameter
+	if out == 0 {
+		return nil, errors.New("out of memory")
+	}
+	defer libc.Xfree(r.tls, out)
+	zPath, err := libc.CString(path)
+	if err != nil {
+		return nil, err
+	}
+	defer libc.Xfree(r.tls, zPath)
+	rc := sqlite3.Xsqlite3_open_v2(r.tls, zPath, out, sqlite3.SQLITE_OPEN_READONLY|sqlite3.SQLITE_OPEN_NOMUTEX, 0)
+	r.db = uintptr(binary.NativeEndian.Uint64(libc.GoBytes(out, 8)))
+	if rc != sqlite3.SQLITE_OK {
+		return nil, r.errorf("open %s", rc, path)
+	}
+	for _, q := range []string{`PRAGMA busy_timeout = 10000`, `PRAGMA query_only = 1`, fmt.Sprintf(`PRAGMA mmap_size = %d`, mmap), `PRAGMA cache_size = -8192`} {
+		if err := r.exec(q); err != nil {
+			return nil, err
+		}
+	}
+	zQuery, err := libc.CString(query)
+	if err != nil {
+		return nil, err
+	}
+	defer libc.Xfree(r.tls, zQuery)
+	if rc := sqlite3.Xsqlite3_prepare_v2(r.tls, r.db, zQuery, -1, out, 0); rc != sqlite3.SQLITE_OK {
+		return nil, r.errorf("prepare", rc)
+	}
+	r.stmt = uintptr(binary.NativeEndian.Uint64(libc.GoBytes(out, 8)))
+	return r, nil
+}
+
+func (r *libReader) exec(q string) error {
+	z, err := libc.CString(q)
+	if err != nil {
+		return err
+	}
+	defer libc.Xfree(r.tls, z)
+	if rc := sqlite3.Xsqlite3_exec(r.tls, r.db, z, 0, 0, 0); rc != sqlite3.SQLITE_OK {
+		return r.errorf("%s", rc, q)
+	}
+	return nil
+}
+
+// errorf is an error naming what failed, SQLite's result code and message.
+func (r *libReader) errorf(format string, rc int32, args ...any) error {
+	msg := ""
+	if r.db != 0 {
+		msg = libc.GoString(sqlite3.Xsqlite3_errmsg(r.tls, r.db))
+	}
+	return fmt.Errorf("sqlite: %s: %s (%d)", fmt.Sprintf(format, args...), msg, rc)
+}
+
+// query binds args (text) and steps the statement once: false when there
+// is no row. On true the row's columns can be read until reset, which the
+// caller must call in any case once done.
+func (r *libReader) query(args ...string) (bool, error) {
+	for i, a := range args {
+		b := &r.bufs[i]
+		if len(a) > b.n {
+			if b.p != 0 {
+				libc.Xfree(r.tls, b.p)
+			}
+			b.n = max(128, len(a))
+			if b.p = libc.Xmalloc(r.tls, libc.Tsize_t(b.n)); b.p == 0 {
+				b.n = 0
+				return false, errors.New("out of memory")
+			}
+		}
+		copy(libc.GoBytes(b.p, len(a)), a)
+		// SQLITE_STATIC (0): the buffer holds the value until the reset.
+		if rc := sqlite3.Xsqlite3_bind_text(r.tls, r.stmt, int32(i+1), b.p, int32(len(a)), 0); rc != sqlite3.SQLITE_OK {
+			return false, r.errorf("bind", rc)
+		}
+	}
+	switch rc := sqlite3.Xsqlite3_step(r.tls, r.stmt); rc {
+	case sqlite3.SQLITE_DONE:
+		return false, nil
+	case sqlite3.SQLITE_ROW:
+		return true, nil
+	default:
+		return false, r.errorf("step", rc)
+	}
+}
+
+// text returns column i of the current row as bytes valid until reset.
+func (r *libReader) text(i int) ([]byte, error) {
+	if t := sqlite3.Xsqlite3_column_type(r.tls, r.stmt, int32(i)); t != sqlite3.SQLITE_TEXT && t != sqlite3.SQLITE_BLOB {
+		return nil, fmt.Errorf("sqlite: column %d has type %d, not text", i, t)
+	}
+	p := sqlite3.Xsqlite3_column_text(r.tls, r.stmt, int32(i))
+	n := int(sqlite3.Xsqlite3_column_bytes(r.tls, r.stmt, int32(i)))
+	if n == 0 {
+		return nil, nil
+	}
+	return libc.GoBytes(p, n), nil
+}
+
+// int64At returns column i of the current row as an integer.
+func (r *libReader) int64At(i int) int64 {
+	return sqlite3.Xsqlite3_column_int64(r.tls, r.stmt, int32(i))
+}
+
+// reset ends the read transaction the step began.
+func (r *libReader) reset() { sqlite3.Xsqlite3_reset(r.tls, r.stmt) }
+
+func (r *libReader) close() {
+	if r.tls == nil {
+		return
+	}
+	if r.stmt != 0 {
+		sqlite3.Xsqlite3_finalize(r.tls, r.stmt)
+	}
+	if r.db != 0 {
+		sqlite3.Xsqlite3_close_v2(r.tls, r.db)
+	}
+	for _, b := range r.bufs {
+		if b.p != 0 {
+			libc.Xfree(r.tls, b.p)
+		}
+	}
+	r.tls.Close()
+	*r = libReader{}
+}
+
+// libPool holds up to cap(slots) readers of one query, opened as needed.
+type libPool struct {
+	path, query string
+	params      int
+	slots       chan *libReader // an idle reader, nil for one not opened yet, or closedLib
+}
+
+var closedLib = &libReader{}
+
+func newLibPool(path, query string, params int) *libPool {
+	n := max(4, runtime.GOMAXPROCS(0))
+	p := &libPool{path: path, query: query, params: params, slots: make(chan *libReader, n)}
+	for range n {
+		p.slots <- nil
+	}
+	return p
+}
+
+// with runs fn on a reader; a reader whose fn failed is closed, and its
+// slot opened afresh next time.
+func (p *libPool) with(fn func(r *libReader) error) (err error) {
+	r := <-p.slots
+	if r == closedLib {
+		p.slots <- r
+		return errors.New("store: database closed")
+	}
+	if r == nil {
+		if r, err = openLibReader(p.path, p.query, p.params, recordReaderMmap); err != nil {
+			p.slots <- nil
+			return fmt.Errorf("store: open reader: %w", err)
+		}
+	}
+	defer func() {
+		if err != nil {
+			r.close()
+			r = nil
+		}
+		p.slots <- r
+	}()
+	return fn(r)
+}
+
+// close closes the readers, waiting for those in use.
+func (p *libPool) close() {
+	for range cap(p.slots) {
+		if r := <-p.slots; r != nil && r != closedLib {
+			r.close()
+		}
+	}
+	for range cap(p.slots) {
+		p.slots <- closedLib
+	}
+}
+
+// findRecordLib is FindRecordData on SQLite.
+func (db *DB) findRecordLib(resource, key string) (map[string]string, string, error) {
+	var values map[string]string
+	var jurisdiction string
+	var found, deleted bool
+	err := db.records.with(func(r *libReader) error {
+		ok, err := r.query(resource, key)
+		defer r.reset()
+		if err != nil || !ok {
+			return err
+		}
+		found = true
+		data, err := r.text(0)
+		if err != nil {
+			return err
+		}
+		j, err := r.text(1)
+		if err != nil {
+			return err
+		}
+		jurisdiction, deleted = string(j), r.int64At(2) != 0
+		if !deleted {
+			if values, err = decodeFlat(data); err != nil {
+				return fmt.Errorf("store: record %s %s: decode data: %w", resource, key, err)
+			}
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, "", err
+	case !found:
+		return nil, "", huitong.Errorf(huitong.ENOTFOUND, "资源 %s 中没有主键为 %s 的记录", resource, key)
+	case deleted:
+		return nil, "", huitong.Errorf(huitong.ENOTFOUND, "资源 %s 中主键为 %s 的记录已删除", resource, key)
+	}
+	return values, jurisdiction, nil
+}
