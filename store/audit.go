@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"huitong"
 	"huitong/audit"
@@ -14,16 +15,14 @@ import (
 // otherwise. Several instances each append to their own chain.
 const DefaultChain = "main"
 
-// AppendAudit appends e to its chain (DefaultChain when e.Chain is empty)
-// inside tx, so the entry commits or rolls back with the act it records.
-// The head row is updated first, which serialises appends to one chain on
-// PostgreSQL (row lock) as SQLite's single writer does.
-func (tx *Tx) AppendAudit(ctx context.Context, e *huitong.AuditEntry) error {
+// withAuditDefaults fills what an entry may leave out: the default chain,
+// the time (now), an empty detail ({}), the result ok.
+func withAuditDefaults(e *huitong.AuditEntry, now time.Time) {
 	if e.Chain == "" {
 		e.Chain = DefaultChain
 	}
 	if e.At.IsZero() {
-		e.At = tx.db.Now()
+		e.At = now
 	}
 	if e.Detail == "" {
 		e.Detail = "{}"
@@ -31,6 +30,14 @@ func (tx *Tx) AppendAudit(ctx context.Context, e *huitong.AuditEntry) error {
 	if e.Result == "" {
 		e.Result = "ok"
 	}
+}
+
+// AppendAudit appends e to its chain (DefaultChain when e.Chain is empty)
+// inside tx, so the entry commits or rolls back with the act it records.
+// The head row is updated first, which serialises appends to one chain on
+// PostgreSQL (row lock) as SQLite's single writer does.
+func (tx *Tx) AppendAudit(ctx context.Context, e *huitong.AuditEntry) error {
+	withAuditDefaults(e, tx.db.Now())
 	var seq int64
 	var prev string
 	err := tx.QueryRowContext(ctx, `UPDATE audit_heads SET seq = seq + 1 WHERE chain = ? RETURNING seq, hash`, e.Chain).Scan(&seq, &prev)

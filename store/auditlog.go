@@ -39,18 +39,7 @@ func (tx *Tx) AppendAuditBatch(ctx context.Context, entries []*huitong.AuditEntr
 	var order []string
 	byChain := map[string][]int{}
 	for i, e := range entries {
-		if e.Chain == "" {
-			e.Chain = DefaultChain
-		}
-		if e.At.IsZero() {
-			e.At = now
-		}
-		if e.Detail == "" {
-			e.Detail = "{}"
-		}
-		if e.Result == "" {
-			e.Result = "ok"
-		}
+		withAuditDefaults(e, now)
 		if _, ok := byChain[e.Chain]; !ok {
 			order = append(order, e.Chain)
 		}
@@ -1030,18 +1019,7 @@ func (a *AuditAppender) Append(ctx context.Context, entries []*huitong.AuditEntr
 	var order []string
 	byChain := map[string][]*huitong.AuditEntry{}
 	for _, e := range entries {
-		if e.Chain == "" {
-			e.Chain = DefaultChain
-		}
-		if e.At.IsZero() {
-			e.At = now
-		}
-		if e.Detail == "" {
-			e.Detail = "{}"
-		}
-		if e.Result == "" {
-			e.Result = "ok"
-		}
+		withAuditDefaults(e, now)
 		if _, ok := byChain[e.Chain]; !ok {
 			order = append(order, e.Chain)
 		}
@@ -1217,15 +1195,7 @@ func (a *AuditAppender) seal(chain string, h auditHead, entries []*huitong.Audit
 	args := make([]any, 0, 11*len(entries))
 	for _, e := range entries {
 		e.Chain = chain
-		if e.At.IsZero() {
-			e.At = now
-		}
-		if e.Detail == "" {
-			e.Detail = "{}"
-		}
-		if e.Result == "" {
-			e.Result = "ok"
-		}
+		withAuditDefaults(e, now)
 		seq++
 		e.Seq = seq
 		audit.Seal(prev, e)
