@@ -27,7 +27,7 @@ import (
 const recordQuery = `SELECT data, jurisdiction, deleted FROM records WHERE resource = ? AND rkey = ?`
 
 // recordReaderMmap is how much of the file a record reader maps.
-const recordReaderMmap = 1 << 30
+const recordReaderMmap = 0
 
 // libReader is a read-only SQLite connection with one prepared statement,
 // used by one goroutine at a time (so opened without SQLite's connection
