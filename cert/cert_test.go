@@ -407,3 +407,41 @@ func TestPDF(t *testing.T) {
 		}
 	})
 }
+
+// TestRevokedSealCached revokes a seal whose key the verifying services
+// hold in their caches: on the instance that revoked it, the next
+// verification reports it at once; another instance over the same
+// database reports it once its cached copy is SealCacheTTL old.
+func TestRevokedSealCached(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		cfg := cert.Config{SealCacheTTL: 300 * time.Millisecond}
+		e := setup(t, db, cfg)
+		other := cert.New(db, e.keys, cfg, e.clk, nil)
+		t.Cleanup(func() { other.Close() })
+		c := e.issue(t, 3)
+		for _, s := range []*cert.Service{e.s, other} {
+			if v, err := s.Verify(e.op, c.ID); err != nil || !v.Valid {
+				t.Fatalf("before revocation: got %+v (%v), want valid", v, err)
+			}
+		}
+		seals, err := e.s.Seals(e.marketAdmin, "")
+		if err != nil || len(seals) != 1 {
+			t.Fatalf("got %v %v, want one seal", seals, err)
+		}
+		revokedAt := time.Now()
+		if _, err := e.s.RevokeSeal(e.marketAdmin, seals[0].ID, "私钥疑似泄露"); err != nil {
+			t.Fatal(err)
+		}
+		v, err := e.s.Verify(e.op, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Valid || v.Checks.Seal || !hasRule(v, cert.RuleSealRevoked) {
+			t.Errorf("same instance, at once: got valid=%v seal=%v %v, want invalid by %s", v.Valid, v.Checks.Seal, v.Reasons, cert.RuleSealRevoked)
+		}
+		time.Sleep(time.Until(revokedAt.Add(cfg.SealCacheTTL + 50*time.Millisecond)))
+		if v, err := other.Verify(e.op, c.ID); err != nil || v.Valid || !hasRule(v, cert.RuleSealRevoked) {
+			t.Errorf("other instance after SealCacheTTL: got %+v (%v), want invalid by %s", v, err, cert.RuleSealRevoked)
+		}
+	})
+}
