@@ -238,3 +238,53 @@ func TestOpenSSL(t *testing.T) {
 		t.Error("export does not round-trip through JSON")
 	}
 }
+
+// TestBatchMultiRowStatements issues a batch larger than the 200 rows one
+// INSERT statement carries (on SQLite: two full statements and a shorter
+// one in one transaction; on PostgreSQL: one COPY), with a bad row in the
+// middle of the second statement's rows: the bad row is reported, every
+// other row is issued and verifies, the neighbours of the bad row
+// included, and no certificate is stored twice or left out.
+func TestBatchMultiRowStatements(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db, cert.Config{})
+		const n, bad = 450, 250
+		rows := make([]cert.BatchRow, n)
+		for i := range rows {
+			rows[i] = cert.BatchRow{Row: i + 2, Req: *e.licenceReq(1000 + i)}
+		}
+		rows[bad].Req.HolderID = "91620100MA70000000" // wrong check character
+		rep, err := e.s.IssueBatch(e.market1, e.licence.Code, rows, cert.BatchOptions{Partial: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Errors) != 1 || rep.Errors[0].Row != bad+2 || rep.Errors[0].Field != "holderId" {
+			t.Fatalf("got errors %+v, want row %d's holderId only", rep.Errors, bad+2)
+		}
+		if rep.Issued != n-1 || len(rep.IDs) != n-1 || rep.Skipped != 1 {
+			t.Fatalf("got issued %d (%d ids) skipped %d, want %d and 1", rep.Issued, len(rep.IDs), rep.Skipped, n-1)
+		}
+		list, total, err := db.Certificates(e.op, huitong.CertFilter{Issuer: e.market, TypeCode: e.licence.Code, Limit: 1000})
+		if err != nil || total != n-1 {
+			t.Fatalf("stored: got %d (%v), want %d", total, err, n-1)
+		}
+		stored := map[string]string{}
+		for _, c := range list {
+			stored[c.ID] = c.HolderID
+		}
+		for i, id := range rep.IDs {
+			r := i
+			if i >= bad {
+				r = i + 1 // the rows after the bad one
+			}
+			if got, want := stored[id], rows[r].Req.HolderID; got != want {
+				t.Fatalf("%s: got holder %q, want %q of row %d", id, got, want, rows[r].Row)
+			}
+		}
+		for _, i := range []int{0, 199, 200, bad - 1, bad, 399, 400, n - 2} {
+			if v, err := e.s.Verify(e.op, rep.IDs[i]); err != nil || !v.Valid {
+				t.Errorf("%s (issued #%d): got %+v (%v), want valid", rep.IDs[i], i, v, err)
+			}
+		}
+	})
+}

@@ -118,3 +118,32 @@ func TestCertLookupSigned(t *testing.T) {
 		}
 	})
 }
+
+// TestStoreCertificatesConflict stores a chunk larger than one INSERT
+// statement whose row in the middle of the second statement repeats a
+// stored identifier: ECONFLICT, and none of the chunk's rows stored (the
+// chunk is one transaction), on both engines (COPY on PostgreSQL).
+func TestStoreCertificatesConflict(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		certs := testCerts(451)
+		storeCerts(t, db, certs[450:])
+		chunk := append(append([]*huitong.Certificate{}, certs[:300]...), certs[450])
+		chunk = append(chunk, certs[300:450]...)
+		audited := false
+		err := db.StoreCertificates(ctx, chunk, func(tx *store.Tx) error { audited = true; return nil })
+		if huitong.ErrorCode(err) != huitong.ECONFLICT {
+			t.Fatalf("got %v, want ECONFLICT", err)
+		}
+		if audited {
+			t.Error("the chunk's audit step ran after a conflict")
+		}
+		_, total, err := db.Certificates(ctx, huitong.CertFilter{Issuer: deptCode})
+		if err != nil || total != 1 {
+			t.Fatalf("stored after the conflict: got %d (%v), want only the first 1", total, err)
+		}
+		storeCerts(t, db, certs[:450])
+		if _, total, _ := db.Certificates(ctx, huitong.CertFilter{Issuer: deptCode}); total != 451 {
+			t.Fatalf("after storing the rest: got %d, want 451", total)
+		}
+	})
+}
