@@ -45,8 +45,9 @@ type DB struct {
 	dsn    string
 	Now    func() time.Time
 
-	stmts   sync.Map // query text -> *sql.Stmt on the reader pool
-	records *libPool // SQLite: FindRecordData's readers (recordlookup.go)
+	stmts     sync.Map   // query text -> *sql.Stmt on the reader pool
+	records   *libPool   // SQLite: FindRecordData's readers (recordlookup.go)
+	pgRecords *pgRecords // PostgreSQL: the same
 }
 
 // Open opens dsn: a postgres:// or postgresql:// URL for PostgreSQL, anything
@@ -68,6 +69,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.SetMaxIdleConns(32)
 		pool.SetConnMaxIdleTime(5 * time.Minute)
 		db.w, db.r = pool, pool
+		db.pgRecords = newPGRecords(dsn)
 	} else {
 		db.Engine = SQLite
 		if dir := filepath.Dir(dsn); dir != "" {
@@ -115,6 +117,9 @@ func (db *DB) Close() error {
 	})
 	if db.records != nil {
 		db.records.close()
+	}
+	if db.pgRecords != nil {
+		db.pgRecords.close()
 	}
 	err = errors.Join(err, db.w.Close())
 	if db.r != db.w {

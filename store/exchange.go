@@ -551,6 +551,9 @@ func (db *DB) FindRecordData(ctx context.Context, resource, key string) (map[str
 	if db.records != nil {
 		return db.findRecordLib(resource, key)
 	}
+	if db.pgRecords != nil {
+		return db.findRecordPG(ctx, resource, key)
+	}
 	var data []byte
 	var jurisdiction string
 	var deleted bool

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"runtime"
 
+	"github.com/jackc/pgx/v5"
 	"modernc.org/libc"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -272,6 +274,111 @@ func (db *DB) findRecordLib(resource, key string) (map[string]string, string, er
 		return nil, "", huitong.Errorf(huitong.ENOTFOUND, "资源 %s 中没有主键为 %s 的记录", resource, key)
 	case deleted:
 		return nil, "", huitong.Errorf(huitong.ENOTFOUND, "资源 %s 中主键为 %s 的记录已删除", resource, key)
+	}
+	return values, jurisdiction, nil
+}
+
+// pgRecords holds PostgreSQL connections of FindRecordData's own, used
+// through pgx directly (its statement cache prepares the query once per
+// connection): on the query path database/sql's pool and the driver
+// adapter around each read cost more CPU than the read's own encoding.
+type pgRecords struct {
+	dsn   string
+	slots chan *pgx.Conn // an idle connection, nil for one not opened yet
+	done  chan struct{}  // closed by close
+}
+
+func newPGRecords(dsn string) *pgRecords {
+	n := max(8, 2*runtime.GOMAXPROCS(0))
+	p := &pgRecords{dsn: dsn, slots: make(chan *pgx.Conn, n), done: make(chan struct{})}
+	for range n {
+		p.slots <- nil
+	}
+	return p
+}
+
+// with runs fn on a connection; a connection whose fn failed other than
+// with no rows is closed, and its slot opened afresh next time.
+func (p *pgRecords) with(ctx context.Context, fn func(c *pgx.Conn) error) (err error) {
+	var c *pgx.Conn
+	select {
+	case c = <-p.slots:
+	case <-p.done:
+		return errors.New("store: database closed")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-p.done:
+		if c != nil {
+			c.Close(context.Background())
+		}
+		p.slots <- nil
+		return errors.New("store: database closed")
+	default:
+	}
+	if c == nil {
+		if c, err = pgx.Connect(ctx, p.dsn); err != nil {
+			p.slots <- nil
+			return fmt.Errorf("store: connect: %w", err)
+		}
+	}
+	defer func() {
+		closed := false
+		select {
+		case <-p.done:
+			closed = true
+		default:
+		}
+		if closed || err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			c.Close(context.Background())
+			c = nil
+		}
+		p.slots <- c
+	}()
+	return fn(c)
+}
+
+// close refuses further reads and closes the idle connections; a read
+// under way closes its connection when it ends.
+func (p *pgRecords) close() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	close(p.done)
+	for range cap(p.slots) {
+		select {
+		case c := <-p.slots:
+			if c != nil {
+				c.Close(context.Background())
+			}
+			p.slots <- nil
+		default:
+		}
+	}
+}
+
+// findRecordPG is FindRecordData on PostgreSQL.
+func (db *DB) findRecordPG(ctx context.Context, resource, key string) (map[string]string, string, error) {
+	var data []byte
+	var jurisdiction string
+	var deleted bool
+	err := db.pgRecords.with(ctx, func(c *pgx.Conn) error {
+		return c.QueryRow(ctx, `SELECT data, jurisdiction, deleted FROM records WHERE resource = $1 AND rkey = $2`, resource, key).Scan(&data, &jurisdiction, &deleted)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, "", huitong.Errorf(huitong.ENOTFOUND, "资源 %s 中没有主键为 %s 的记录", resource, key)
+	} else if err != nil {
+		return nil, "", err
+	}
+	if deleted {
+		return nil, "", huitong.Errorf(huitong.ENOTFOUND, "资源 %s 中主键为 %s 的记录已删除", resource, key)
+	}
+	values, err := decodeFlat(data)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: record %s %s: decode data: %w", resource, key, err)
 	}
 	return values, jurisdiction, nil
 }
