@@ -98,7 +98,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		r.SetMaxOpenConns(8)
 		r.SetMaxIdleConns(8) // keep readers (and their page caches) open between requests
 		db.w, db.r = w, r
-		db.records = newLibPool(dsn, recordQuery, 2)
+		db.records = newLibPool(dsn, recordQuery, 2, recordReaderMmap)
 	}
 	if err := db.w.PingContext(ctx); err != nil {
 		db.Close()

@@ -189,14 +189,15 @@ func (r *libReader) close() {
 type libPool struct {
 	path, query string
 	params      int
+	mmap        int64           // PRAGMA mmap_size of each reader
 	slots       chan *libReader // an idle reader, nil for one not opened yet, or closedLib
 }
 
 var closedLib = &libReader{}
 
-func newLibPool(path, query string, params int) *libPool {
+func newLibPool(path, query string, params int, mmap int64) *libPool {
 	n := max(4, runtime.GOMAXPROCS(0))
-	p := &libPool{path: path, query: query, params: params, slots: make(chan *libReader, n)}
+	p := &libPool{path: path, query: query, params: params, mmap: mmap, slots: make(chan *libReader, n)}
 	for range n {
 		p.slots <- nil
 	}
@@ -212,7 +213,7 @@ func (p *libPool) with(fn func(r *libReader) error) (err error) {
 		return errors.New("store: database closed")
 	}
 	if r == nil {
-		if r, err = openLibReader(p.path, p.query, p.params, recordReaderMmap); err != nil {
+		if r, err = openLibReader(p.path, p.query, p.params, p.mmap); err != nil {
 			p.slots <- nil
 			return fmt.Errorf("store: open reader: %w", err)
 		}
