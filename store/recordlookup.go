@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"modernc.org/libc"
@@ -185,59 +186,66 @@ func (r *libReader) close() {
 	*r = libReader{}
 }
 
-// libPool holds up to cap(slots) readers of one query, opened as needed.
+// libPool holds readers of one query, opened as needed. A read holds one
+// of the slots of busy and takes the most recently used idle reader, or
+// opens one: the readers in use stay few and warm (each has a page cache
+// of its own, emptied by other connections' commits), where a queue would
+// rotate through all of them.
 type libPool struct {
 	path, query string
 	params      int
-	mmap        int64           // PRAGMA mmap_size of each reader
-	slots       chan *libReader // an idle reader, nil for one not opened yet, or closedLib
+	mmap        int64 // PRAGMA mmap_size of each reader
+	busy        chan struct{}
+	mu          sync.Mutex
+	idle        []*libReader
+	closed      bool
 }
-
-var closedLib = &libReader{}
 
 func newLibPool(path, query string, params int, mmap int64) *libPool {
-	n := max(4, runtime.GOMAXPROCS(0))
-	p := &libPool{path: path, query: query, params: params, mmap: mmap, slots: make(chan *libReader, n)}
-	for range n {
-		p.slots <- nil
-	}
-	return p
+	return &libPool{path: path, query: query, params: params, mmap: mmap, busy: make(chan struct{}, max(4, runtime.GOMAXPROCS(0)))}
 }
 
-// with runs fn on a reader; a reader whose fn failed is closed, and its
-// slot opened afresh next time.
+// with runs fn on a reader; a reader whose fn failed is closed rather than
+// reused.
 func (p *libPool) with(fn func(r *libReader) error) (err error) {
-	r := <-p.slots
-	if r == closedLib {
-		p.slots <- r
+	p.busy <- struct{}{}
+	defer func() { <-p.busy }()
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
 		return errors.New("store: database closed")
 	}
+	var r *libReader
+	if n := len(p.idle); n > 0 {
+		r, p.idle = p.idle[n-1], p.idle[:n-1]
+	}
+	p.mu.Unlock()
 	if r == nil {
 		if r, err = openLibReader(p.path, p.query, p.params, p.mmap); err != nil {
-			p.slots <- nil
 			return fmt.Errorf("store: open reader: %w", err)
 		}
 	}
 	defer func() {
-		if err != nil {
+		p.mu.Lock()
+		if err != nil || p.closed {
 			r.close()
-			r = nil
+		} else {
+			p.idle = append(p.idle, r)
 		}
-		p.slots <- r
+		p.mu.Unlock()
 	}()
 	return fn(r)
 }
 
-// close closes the readers, waiting for those in use.
+// close closes the idle readers; the reads in flight close theirs.
 func (p *libPool) close() {
-	for range cap(p.slots) {
-		if r := <-p.slots; r != nil && r != closedLib {
-			r.close()
-		}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	for _, r := range p.idle {
+		r.close()
 	}
-	for range cap(p.slots) {
-		p.slots <- closedLib
-	}
+	p.idle = nil
 }
 
 // findRecordLib is FindRecordData on SQLite.
