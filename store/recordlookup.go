@@ -114,28 +114,43 @@ func (r *libReader) errorf(format string, rc int32, args ...any) error {
 	return fmt.Errorf("sqlite: %s: %s (%d)", fmt.Sprintf(format, args...), msg, rc)
 }
 
-// query binds args (text) and steps the statement once: false when there
-// is no row. On true the row's columns can be read until reset, which the
-// caller must call in any case once done.
-func (r *libReader) query(args ...string) (bool, error) {
-	for i, a := range args {
-		b := &r.bufs[i]
-		if len(a) > b.n {
-			if b.p != 0 {
-				libc.Xfree(r.tls, b.p)
+// query binds args (strings, bound as text, or int64) and steps the
+// statement once: false when there is no row. On true the row's columns
+// can be read until the next step or reset, which the caller must call in
+// any case once done.
+func (r *libReader) query(args ...any) (bool, error) {
+	for i, arg := range args {
+		switch a := arg.(type) {
+		case string:
+			b := &r.bufs[i]
+			if len(a) > b.n {
+				if b.p != 0 {
+					libc.Xfree(r.tls, b.p)
+				}
+				b.n = max(128, len(a))
+				if b.p = libc.Xmalloc(r.tls, libc.Tsize_t(b.n)); b.p == 0 {
+					b.n = 0
+					return false, errors.New("out of memory")
+				}
 			}
-			b.n = max(128, len(a))
-			if b.p = libc.Xmalloc(r.tls, libc.Tsize_t(b.n)); b.p == 0 {
-				b.n = 0
-				return false, errors.New("out of memory")
+			copy(libc.GoBytes(b.p, len(a)), a)
+			// SQLITE_STATIC (0): the buffer holds the value until the reset.
+			if rc := sqlite3.Xsqlite3_bind_text(r.tls, r.stmt, int32(i+1), b.p, int32(len(a)), 0); rc != sqlite3.SQLITE_OK {
+				return false, r.errorf("bind", rc)
 			}
-		}
-		copy(libc.GoBytes(b.p, len(a)), a)
-		// SQLITE_STATIC (0): the buffer holds the value until the reset.
-		if rc := sqlite3.Xsqlite3_bind_text(r.tls, r.stmt, int32(i+1), b.p, int32(len(a)), 0); rc != sqlite3.SQLITE_OK {
-			return false, r.errorf("bind", rc)
+		case int64:
+			if rc := sqlite3.Xsqlite3_bind_int64(r.tls, r.stmt, int32(i+1), a); rc != sqlite3.SQLITE_OK {
+				return false, r.errorf("bind", rc)
+			}
+		default:
+			return false, fmt.Errorf("sqlite: argument %d is a %T", i+1, arg)
 		}
 	}
+	return r.next()
+}
+
+// next steps to the next row: false when there is none.
+func (r *libReader) next() (bool, error) {
 	switch rc := sqlite3.Xsqlite3_step(r.tls, r.stmt); rc {
 	case sqlite3.SQLITE_DONE:
 		return false, nil
