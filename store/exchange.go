@@ -551,25 +551,7 @@ func (db *DB) FindRecordData(ctx context.Context, resource, key string) (map[str
 	if db.records != nil {
 		return db.findRecordLib(resource, key)
 	}
-	if db.pgRecords != nil {
-		return db.findRecordPG(ctx, resource, key)
-	}
-	var data []byte
-	var jurisdiction string
-	var deleted bool
-	err := db.queryRowPrepared(ctx, `SELECT data, jurisdiction, deleted FROM records WHERE resource = ? AND rkey = ?`, resource, key).
-		Scan(&data, &jurisdiction, &deleted)
-	if err != nil {
-		return nil, "", notFound(err, "资源 %s 中没有主键为 %s 的记录", resource, key)
-	}
-	if deleted {
-		return nil, "", huitong.Errorf(huitong.ENOTFOUND, "资源 %s 中主键为 %s 的记录已删除", resource, key)
-	}
-	values, err := decodeFlat(data)
-	if err != nil {
-		return nil, "", fmt.Errorf("store: record %s %s: decode data: %w", resource, key, err)
-	}
-	return values, jurisdiction, nil
+	return db.findRecordPG(ctx, resource, key)
 }
 
 // decodeFlat decodes a record's data, a JSON object of strings, as

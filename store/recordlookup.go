@@ -216,6 +216,9 @@ type libPool struct {
 	closed      bool
 }
 
+// errPoolClosed is what a read on a closed pool returns.
+var errPoolClosed = errors.New("store: database closed")
+
 func newLibPool(path, query string, params int, mmap int64) *libPool {
 	return &libPool{path: path, query: query, params: params, mmap: mmap, busy: make(chan struct{}, max(4, runtime.GOMAXPROCS(0)))}
 }
@@ -228,7 +231,7 @@ func (p *libPool) with(fn func(r *libReader) error) (err error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return errors.New("store: database closed")
+		return errPoolClosed
 	}
 	var r *libReader
 	if n := len(p.idle); n > 0 {
