@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"iter"
 
 	"github.com/emmansun/gmsm/sm3"
@@ -130,9 +131,18 @@ func (s *Service) SubjectHash(ctx context.Context, key string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	m := hmac.New(sm3.New, secret)
+	// The secret does not change once loaded: keyed MACs are reused.
+	m, _ := s.subjectMACs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sm3.New, secret)
+	} else {
+		m.Reset()
+	}
 	m.Write([]byte(key))
-	return hex.EncodeToString(m.Sum(nil)[:16]), nil
+	var sum [sm3.Size]byte
+	out := hex.EncodeToString(m.Sum(sum[:0])[:16])
+	s.subjectMACs.Put(m)
+	return out, nil
 }
 
 // Checkpoint signs the current head of the instance's audit chain with the

@@ -72,9 +72,10 @@ type Service struct {
 	depts     *ttlCache[string, *huitong.Department]
 	creds     *ttlCache[string, *credential]
 
-	keyMu      sync.Mutex
-	signer     *gm.PrivateKey
-	subjectKey []byte
+	keyMu       sync.Mutex
+	signer      *gm.PrivateKey
+	subjectKey  []byte
+	subjectMACs sync.Pool // hash.Hash: HMAC-SM3 under subjectKey (SubjectHash)
 
 	busMu        sync.Mutex
 	bus          *natsbus.Bus

@@ -1,11 +1,15 @@
 package exchange_test
 
 import (
+	"context"
+	"sync"
 	"testing"
 
 	"huitong"
 	"huitong/exchange"
+	"huitong/exchange/exchangetest"
 	"huitong/gbcode"
+	"huitong/store/storetest"
 )
 
 // Masking follows the value and the item: each rule, and values that only
@@ -33,4 +37,45 @@ func TestMask(t *testing.T) {
 			t.Errorf("Mask(%s, %q) = %q, want %q", c.item.Name, c.val, got, c.want)
 		}
 	}
+}
+
+// The subject hash of a key is the same however often and from however
+// many goroutines it is taken (the keyed MACs are reused), and differs
+// between keys.
+func TestSubjectHashStable(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	env := setup(t, db, exchangetest.Options{People: 10})
+	ctx := context.Background()
+	want := map[string]string{}
+	for _, k := range env.PeopleKeys {
+		h, err := env.Exchange.SubjectHash(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h) != 32 {
+			t.Fatalf("hash %q: want 32 hex digits", h)
+		}
+		for k2, h2 := range want {
+			if h2 == h {
+				t.Fatalf("%s and %s hash alike", k, k2)
+			}
+		}
+		want[k] = h
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				for k, h := range want {
+					if got, err := env.Exchange.SubjectHash(ctx, k); err != nil || got != h {
+						t.Errorf("%s: got %s %v, want %s", k, got, err, h)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
