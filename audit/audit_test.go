@@ -310,6 +310,20 @@ func TestDetailMatchesEncodingJSON(t *testing.T) {
 			t.Errorf("Detail(%v)\n got %s\nwant %s", m, got, want)
 		}
 	}
+	// DetailOf gives the same bytes from pairs, in any order, the later of
+	// two with one key winning.
+	for _, m := range maps {
+		var pairs []audit.KV
+		for k, v := range m {
+			pairs = append(pairs, audit.KV{Key: k, Value: "overwritten"}, audit.KV{Key: k, Value: v})
+		}
+		if got, want := audit.DetailOf(pairs), audit.Detail(m); got != want {
+			t.Errorf("DetailOf(%v)\n got %s\nwant %s", pairs, got, want)
+		}
+	}
+	if got := audit.DetailOf(nil); got != "{}" {
+		t.Errorf("DetailOf(nil): got %s", got)
+	}
 	if got := audit.Detail(map[string]any{"x": math.NaN()}); got != "{}" {
 		t.Errorf("NaN: got %s, want {}", got)
 	}

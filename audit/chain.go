@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -99,6 +100,39 @@ func Detail(kv map[string]any) string {
 		b = append(b, ':')
 		var ok bool
 		if b, ok = appendDetailValue(b, kv[k]); !ok {
+			return "{}"
+		}
+	}
+	return string(append(b, '}'))
+}
+
+// KV is one key and value of an entry's detail (DetailOf).
+type KV struct {
+	Key   string
+	Value any
+}
+
+// DetailOf renders pairs exactly as Detail renders the map holding them
+// (a later pair with the same key wins), without building the map: the
+// detail of every use of shared data is written this way.
+func DetailOf(pairs []KV) string {
+	if len(pairs) == 0 {
+		return "{}"
+	}
+	slices.SortStableFunc(pairs, func(a, b KV) int { return strings.Compare(a.Key, b.Key) })
+	b := make([]byte, 0, 64*len(pairs))
+	b = append(b, '{')
+	for i, kv := range pairs {
+		if i+1 < len(pairs) && pairs[i+1].Key == kv.Key {
+			continue // the later one wins, as in a map
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, kv.Key)
+		b = append(b, ':')
+		var ok bool
+		if b, ok = appendDetailValue(b, kv.Value); !ok {
 			return "{}"
 		}
 	}

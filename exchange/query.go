@@ -214,25 +214,25 @@ func (s *Service) fetch(ctx context.Context, res *resourceView, key string) (map
 
 // entry builds the audit entry of one use of one subject.
 func (u *use) entry(subject, masked, result string, extra map[string]any) *huitong.AuditEntry {
-	d := map[string]any{"purpose": u.q.Purpose, "latencyMs": float64(time.Since(u.started).Microseconds()) / 1000}
+	var buf [12]audit.KV
+	d := append(buf[:0], audit.KV{Key: "purpose", Value: u.q.Purpose}, audit.KV{Key: "latencyMs", Value: float64(time.Since(u.started).Microseconds()) / 1000})
 	if u.q.Case != "" {
-		d["case"] = u.q.Case
+		d = append(d, audit.KV{Key: "case", Value: u.q.Case})
 	}
 	if u.q.RequestID != "" {
-		d["requestId"] = u.q.RequestID
+		d = append(d, audit.KV{Key: "requestId", Value: u.q.RequestID})
 	}
 	if u.grant != nil {
-		d["grant"] = u.grant.ID
+		d = append(d, audit.KV{Key: "grant", Value: u.grant.ID})
 	}
 	if len(u.items) > 0 {
-		d["items"] = u.items
+		d = append(d, audit.KV{Key: "items", Value: u.items})
 	}
 	if subject != "" {
-		d["subject"] = subject
-		d["subjectMasked"] = masked
+		d = append(d, audit.KV{Key: "subject", Value: subject}, audit.KV{Key: "subjectMasked", Value: masked})
 	}
 	for k, v := range extra {
-		d[k] = v
+		d = append(d, audit.KV{Key: k, Value: v})
 	}
 	actor, dept := "anonymous", ""
 	if u.p != nil {
@@ -243,7 +243,7 @@ func (u *use) entry(subject, masked, result string, extra map[string]any) *huito
 		object = u.res.Code
 	}
 	return &huitong.AuditEntry{Chain: u.s.cfg.Chain, At: u.now, Actor: actor, Department: dept, Action: u.action,
-		Object: truncate(object, 40), Result: result, Detail: audit.Detail(d)}
+		Object: truncate(object, 40), Result: result, Detail: audit.DetailOf(d)}
 }
 
 // resultOf names the audit result of an error.
