@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"huitong"
 	"huitong/audit"
@@ -581,7 +584,6 @@ func (db *DB) verifyChain(ctx context.Context, lp *libPool, chain string, cps []
 	nextPage := 0
 	for range workers {
 		go func() {
-			buf := make([]byte, 0, 1024)
 			for {
 				select {
 				case window <- struct{}{}:
@@ -602,13 +604,7 @@ func (db *DB) verifyChain(ctx context.Context, lp *libPool, chain string, cps []
 				if db.Engine == SQLite {
 					p.err = lp.with(func(r *libReader) error { return hashAuditPage(r, chain, from, from+verifyPageSize-1, v) })
 				} else {
-					page, err := db.readAuditPage(ctx, chain, from, from+verifyPageSize-1)
-					p.err = err
-					for _, e := range page {
-						buf = audit.AppendCanonical(append(buf[:0], e.PrevHash...), e)
-						sum := gm.SM3(buf)
-						v.add(e.Seq, []byte(e.PrevHash), []byte(e.Hash), hex.EncodeToString(sum[:]) != e.Hash)
-					}
+					p.err = db.pgRecords.with(ctx, func(c *pgx.Conn) error { return hashAuditPagePG(ctx, c, chain, from, from+verifyPageSize-1, v) })
 				}
 				p.rows = v.finish()
 				slots[k] <- p
@@ -696,46 +692,6 @@ func checkCheckpoint(cp *huitong.Checkpoint, hash string, keys map[string]*gm.Pu
 	return nil
 }
 
-// readAuditPage reads the entries of chain with sequence numbers from
-// from to to. On SQLite the time is read as the stored text and parsed
-// here: the driver's general parser costs more than the SM3 of the entry.
-func (db *DB) readAuditPage(ctx context.Context, chain string, from, to int64) ([]*huitong.AuditEntry, error) {
-	at := "at"
-	if db.Engine == SQLite {
-		at = "CAST(at AS TEXT)"
-	}
-	rows, err := db.r.QueryContext(ctx, db.Rebind(`SELECT chain, seq, `+at+`, actor, department, action, object, result, detail, prev_hash, hash
-		FROM audit_log WHERE chain = ? AND seq >= ? AND seq <= ? ORDER BY seq`), chain, from, to)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	n := int(to - from + 1)
-	page := make([]*huitong.AuditEntry, 0, n)
-	block := make([]huitong.AuditEntry, n)
-	var text string
-	for rows.Next() {
-		if len(page) == n {
-			return nil, fmt.Errorf("store: audit page %d-%d: more rows than sequence numbers", from, to)
-		}
-		e := &block[len(page)]
-		var err error
-		if db.Engine == SQLite {
-			err = rows.Scan(&e.Chain, &e.Seq, &text, &e.Actor, &e.Department, &e.Action, &e.Object, &e.Result, &e.Detail, &e.PrevHash, &e.Hash)
-			if err == nil {
-				e.At, err = parseSQLiteTime(text)
-			}
-		} else {
-			err = rows.Scan(&e.Chain, &e.Seq, &e.At, &e.Actor, &e.Department, &e.Action, &e.Object, &e.Result, &e.Detail, &e.PrevHash, &e.Hash)
-		}
-		if err != nil {
-			return nil, err
-		}
-		page = append(page, e)
-	}
-	return page, rows.Err()
-}
-
 // verifyPageQuery reads a page of a chain for verification on SQLite.
 const verifyPageQuery = `SELECT seq, CAST(at AS TEXT), actor, department, action, object, result, detail, prev_hash, hash
 	FROM audit_log WHERE chain = ? AND seq >= ? AND seq <= ? ORDER BY seq`
@@ -768,6 +724,42 @@ func hashAuditPage(r *libReader, chain string, from, to int64, v *verifyRows) er
 		v.add(seq, f[7], f[8], !bytes.Equal(hexSum[:], f[8]))
 	}
 	return err
+}
+
+// hashAuditPagePG is hashAuditPage on PostgreSQL: the rows are read
+// through pgx directly as the bytes on the wire (binary integers and
+// times, text as it is), without database/sql making values and strings
+// of every column.
+func hashAuditPagePG(ctx context.Context, c *pgx.Conn, chain string, from, to int64, v *verifyRows) error {
+	rows, err := c.Query(ctx, `SELECT seq, at, actor, department, action, object, result, detail, prev_hash, hash
+		FROM audit_log WHERE chain = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq`, chain, from, to)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	fd := rows.FieldDescriptions()
+	if len(fd) != 10 || fd[0].Format != pgx.BinaryFormatCode || fd[1].Format != pgx.BinaryFormatCode {
+		return errors.New("store: verify audit: unexpected result format")
+	}
+	ch := []byte(chain)
+	buf := make([]byte, 0, 1024)
+	atBuf := make([]byte, 0, 32)
+	var hexSum [64]byte
+	pgEpoch := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	for rows.Next() {
+		f := rows.RawValues()
+		if len(f[0]) != 8 || len(f[1]) != 8 {
+			return errors.New("store: verify audit: unexpected sequence or time encoding")
+		}
+		seq := int64(binary.BigEndian.Uint64(f[0]))
+		at := pgEpoch.Add(time.Duration(int64(binary.BigEndian.Uint64(f[1]))) * time.Microsecond)
+		atBuf = at.AppendFormat(atBuf[:0], audit.CanonicalTime)
+		buf = audit.AppendCanonicalRaw(append(buf[:0], f[8]...), ch, seq, atBuf, f[2], f[3], f[4], f[5], f[6], f[7])
+		sum := gm.SM3(buf)
+		hex.Encode(hexSum[:], sum[:])
+		v.add(seq, f[8], f[9], !bytes.Equal(hexSum[:], f[9]))
+	}
+	return rows.Err()
 }
 
 // canonicalSQLiteTime appends the canonical form (2006-01-02T15:04:05.000000Z)
