@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +48,7 @@ func benchCert(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer os.RemoveAll(dir)
 	cfg := app.DefaultConfig()
 	cfg.DataDir, cfg.DB, cfg.LogLevel = dir, *dsn, "error"
+	gcPercent, _ := app.TuneGC() // as serve does: both sides run under it
 	m := app.NewMain()
 	m.Config, m.LogOut = cfg, io.Discard
 	if err := m.Open(ctx); err != nil {
@@ -54,7 +57,7 @@ func benchCert(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer m.Close()
 	svc := cert.New(m.DB, m.Keyring, cert.Config{Workers: *workers}, nil, nil)
 	defer svc.Close()
-	fmt.Fprintf(stdout, "huitong bench cert: %d certificates on %s, %d workers, GOMAXPROCS=%d, %s per rate\n", *count, m.DB.Engine, *workers, runtime.GOMAXPROCS(0), *dur)
+	fmt.Fprintf(stdout, "huitong bench cert: %d certificates on %s, %d workers, GOMAXPROCS=%d, GOGC=%s, %s per rate\n", *count, m.DB.Engine, *workers, runtime.GOMAXPROCS(0), cmp.Or(os.Getenv("GOGC"), strconv.Itoa(gcPercent)), *dur)
 
 	staff, typ, err := benchCertSetup(ctx, m.DB, svc)
 	if err != nil {
