@@ -53,6 +53,10 @@ func appendTail(dst []byte, e *huitong.AuditEntry) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// AppendJSONString appends s as encoding/json writes a string (HTML
+// escaping on): for callers that write hot JSON answers by hand.
+func AppendJSONString(dst []byte, s string) []byte { return appendJSONString(dst, s) }
+
 // appendJSONString appends s as encoding/json writes a string with HTML
 // escaping on (its default): '<', '>' and '&' as \u003c \u003e \u0026,
 // control characters as \b \f \n \r \t or \u00XX, U+2028 and U+2029

@@ -2,6 +2,7 @@ package exchange_test
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"testing"
 
@@ -78,4 +79,23 @@ func TestSubjectHashStable(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// A verification's answer is written by hand: the bytes encoding/json
+// writes, whatever the item names.
+func TestVerifyResultJSON(t *testing.T) {
+	for _, r := range []exchange.VerifyResult{
+		{Grant: 7, Match: true, Items: map[string]bool{"姓名": true, "性别": true}},
+		{Grant: 0, Match: false, Items: map[string]bool{"<script>&\"\\": false, "a\x00b\u2028": true, "bad\xff": true, "Z": false}},
+		{Grant: -1, Items: map[string]bool{}},
+		{Grant: 1 << 60},
+	} {
+		want, err := json.Marshal(&r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.AppendJSON(nil); string(got) != string(want) {
+			t.Errorf("AppendJSON\n got %s\nwant %s", got, want)
+		}
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -50,6 +52,34 @@ type VerifyResult struct {
 	Match bool            `json:"match"`
 	Items map[string]bool `json:"items"`
 	Audit string          `json:"-"`
+}
+
+// AppendJSON appends what encoding/json.Marshal writes for r, written
+// directly: the answer of every verification.
+func (r *VerifyResult) AppendJSON(b []byte) []byte {
+	b = append(b, `{"grant":`...)
+	b = strconv.AppendInt(b, r.Grant, 10)
+	b = append(b, `,"match":`...)
+	b = strconv.AppendBool(b, r.Match)
+	b = append(b, `,"items":`...)
+	if r.Items == nil {
+		return append(b, "null}"...)
+	}
+	keys := make([]string, 0, len(r.Items))
+	for k := range r.Items {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = audit.AppendJSONString(b, k)
+		b = append(b, ':')
+		b = strconv.AppendBool(b, r.Items[k])
+	}
+	return append(b, "}}"...)
 }
 
 // Actions of the audit entries exchange writes for uses of data.

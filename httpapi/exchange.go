@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"huitong"
+	"huitong/audit"
 	"huitong/exchange"
 )
 
@@ -473,6 +475,34 @@ func (s *Server) ExchangeRecord(w http.ResponseWriter, r *http.Request) error {
 type recordAnswer struct {
 	Data  map[string]string `json:"data"`
 	Grant int64             `json:"grant"`
+}
+
+// AppendJSON appends what encoding/json.Marshal writes for a, written
+// directly: the answer of every single query.
+func (a recordAnswer) AppendJSON(b []byte) []byte {
+	b = append(b, `{"data":`...)
+	if a.Data == nil {
+		b = append(b, "null"...)
+	} else {
+		keys := make([]string, 0, len(a.Data))
+		for k := range a.Data {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = audit.AppendJSONString(b, k)
+			b = append(b, ':')
+			b = audit.AppendJSONString(b, a.Data[k])
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"grant":`...)
+	b = strconv.AppendInt(b, a.Grant, 10)
+	return append(b, '}')
 }
 
 func (s *Server) batchQuery(w http.ResponseWriter, r *http.Request) error {

@@ -180,10 +180,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
+	if a, ok := v.(jsonAppender); ok {
+		// The same bytes as the encoder's, written by hand (hot answers).
+		_, err := w.Write(append(a.AppendJSON(make([]byte, 0, 512)), '\n'))
+		return err
+	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true)
 	return enc.Encode(v)
 }
+
+// jsonAppender is a value that writes its own JSON, byte for byte what
+// encoding/json.Marshal writes for it.
+type jsonAppender interface{ AppendJSON([]byte) []byte }
 
 // decode reads a JSON body into v: 413 over the limit, 400 naming the
 // problem for malformed JSON, unknown fields and wrong types.
