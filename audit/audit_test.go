@@ -358,3 +358,21 @@ func TestPrepareTail(t *testing.T) {
 		prev = pre.Hash
 	}
 }
+
+// AppendJSONString writes what encoding/json writes for any string:
+// random bytes, valid or not, with the characters it escapes mixed in.
+func TestAppendJSONStringRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	pieces := []string{"a", "Z", "0", " ", "<", ">", "&", "\"", "\\", "\n", "\t", "\x00", "\x1f", "\x7f", "王", "伟", "\u2028", "\u2029", "\xe2\x80", "\xff", "\xc3", "é", "😀", "\xed\xa0\x80"}
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(12) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		want, _ := json.Marshal(s)
+		if got := audit.AppendJSONString(nil, s); string(got) != string(want) {
+			t.Fatalf("%q: got %s, want %s", s, got, want)
+		}
+	}
+}

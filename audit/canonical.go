@@ -62,6 +62,11 @@ func AppendJSONString(dst []byte, s string) []byte { return appendJSONString(dst
 // control characters as \b \f \n \r \t or \u00XX, U+2028 and U+2029
 // escaped, and each invalid UTF-8 byte as \ufffd.
 func appendJSONString[T ~string | ~[]byte](dst []byte, s T) []byte {
+	if jsonPlain(s) {
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -111,6 +116,38 @@ func appendJSONString[T ~string | ~[]byte](dst []byte, s T) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
+
+// jsonPlain reports whether s is written as it is between the quotes:
+// valid UTF-8 with no byte to escape and no U+2028 or U+2029. Most text
+// is, and one pass over it (then a validity check) is cheaper than
+// decoding it rune by rune.
+func jsonPlain[T ~string | ~[]byte](s T) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if !plainASCII[c] {
+				return false
+			}
+		} else if c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
+			return false
+		}
+	}
+	switch v := any(s).(type) {
+	case string:
+		return utf8.ValidString(v)
+	case []byte:
+		return utf8.Valid(v)
+	}
+	return utf8.ValidString(string(s))
+}
+
+// plainASCII marks the ASCII bytes encoding/json writes as they are.
+var plainASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 func decodeRune[T ~string | ~[]byte](s T) (rune, int) {
 	switch v := any(s).(type) {
