@@ -527,14 +527,8 @@ func (s *Server) batchQuery(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Key     string            `json:"key"`
-		Values  map[string]string `json:"values"`
-		Purpose string            `json:"purpose"`
-		Case    string            `json:"case"`
-		Grant   int64             `json:"grant"`
-	}
-	if err := s.decode(w, r, &in); err != nil {
+	var in verifyBody
+	if err := s.decodeVerify(w, r, &in); err != nil {
 		return s.Exchange.Refused(r.Context(), exchange.ActVerify, resourceCode(r), RequestID(r.Context()), err)
 	}
 	q := useQuery(r)
