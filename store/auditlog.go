@@ -587,6 +587,9 @@ func (db *DB) verifyChain(ctx context.Context, lp *libPool, chain string, cps []
 		slots[i] = make(chan verifyPage, 1)
 	}
 	workers := max(runtime.GOMAXPROCS(0), 1)
+	if db.Engine == Postgres {
+		workers *= 2
+	}
 	window := make(chan struct{}, workers+2)
 	var taken sync.Mutex
 	nextPage := 0

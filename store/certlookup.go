@@ -61,7 +61,7 @@ func (db *DB) PrepareCertLookup(ctx context.Context) (*CertLookup, error) {
 		l.pool.SetMaxIdleConns(n)
 		l.pool.SetConnMaxIdleTime(5 * time.Minute)
 		pool = l.pool
-		l.signed = newLibPool(db.dsn, signedQuery, 1, certLookupMmap)
+		l.signed = newSnapshotPool(db.dsn, signedQuery, 1, certLookupMmap)
 	}
 	var err error
 	if l.stmt, err = pool.PrepareContext(ctx, db.Rebind(`SELECT `+certColumns+` FROM certificates WHERE id = ?`)); err == nil {
@@ -150,6 +150,16 @@ func (l *CertLookup) readSigned(id string, c *SignedCert, status, sig *string) (
 		err = errors.New("certificate lookup closed")
 	}
 	return found, err
+}
+
+// SnapshotsBegun counts the read transactions Signed's readers have begun
+// (SQLite; 0 on PostgreSQL): fewer than reads while the database is
+// unchanged.
+func (l *CertLookup) SnapshotsBegun() int64 {
+	if l.signed == nil {
+		return 0
+	}
+	return l.signed.begun.Load()
 }
 
 // Close releases the prepared statements and the lookup's readers.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"modernc.org/libc"
@@ -44,6 +46,7 @@ type libReader struct {
 	db   uintptr // sqlite3*
 	stmt uintptr // sqlite3_stmt*
 	bufs []libBuf
+	snap snapshot // the open read transaction of a snapshot pool's reader
 }
 
 // libBuf is a C buffer holding one bound argument.
@@ -214,6 +217,12 @@ type libPool struct {
 	mu          sync.Mutex
 	idle        []*libReader
 	closed      bool
+
+	// A snapshot pool's readers keep their read transaction from one read
+	// to the next while nothing is committed (see snapshot.go).
+	watch   *walWatch   // nil unless a snapshot pool
+	janitor *time.Timer // ends idle readers' snapshots; nil when none is due
+	begun   atomic.Int64 // snapshots begun
 }
 
 // errPoolClosed is what a read on a closed pool returns.
@@ -221,6 +230,14 @@ var errPoolClosed = errors.New("store: database closed")
 
 func newLibPool(path, query string, params int, mmap int64) *libPool {
 	return &libPool{path: path, query: query, params: params, mmap: mmap, busy: make(chan struct{}, max(4, runtime.GOMAXPROCS(0)))}
+}
+
+// newSnapshotPool is newLibPool whose readers reuse their snapshot while
+// the database is unchanged.
+func newSnapshotPool(path, query string, params int, mmap int64) *libPool {
+	p := newLibPool(path, query, params, mmap)
+	p.watch = newWALWatch(path)
+	return p
 }
 
 // with runs fn on a reader; a reader whose fn failed is closed rather than
@@ -249,9 +266,20 @@ func (p *libPool) with(fn func(r *libReader) error) (err error) {
 			r.close()
 		} else {
 			p.idle = append(p.idle, r)
+			if r.snap.open {
+				r.snap.used = time.Now()
+				if p.janitor == nil {
+					p.janitor = time.AfterFunc(snapshotMaxAge, p.snapshotJanitor)
+				}
+			}
 		}
 		p.mu.Unlock()
 	}()
+	if p.watch != nil {
+		if err := r.fresh(p); err != nil {
+			return err
+		}
+	}
 	return fn(r)
 }
 
@@ -264,6 +292,13 @@ func (p *libPool) close() {
 		r.close()
 	}
 	p.idle = nil
+	if p.janitor != nil {
+		p.janitor.Stop()
+		p.janitor = nil
+	}
+	if p.watch != nil {
+		p.watch.close()
+	}
 }
 
 // findRecordLib is FindRecordData on SQLite.
