@@ -220,8 +220,8 @@ type libPool struct {
 
 	// A snapshot pool's readers keep their read transaction from one read
 	// to the next while nothing is committed (see snapshot.go).
-	watch   *walWatch   // nil unless a snapshot pool
-	janitor *time.Timer // ends idle readers' snapshots; nil when none is due
+	watch   *walWatch    // nil unless a snapshot pool
+	janitor *time.Timer  // ends idle readers' snapshots; nil when none is due
 	begun   atomic.Int64 // snapshots begun
 }
 
