@@ -376,3 +376,26 @@ func TestAppendJSONStringRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendCanonicalTime holds the hand-written time layout to
+// AppendFormat over random instants of years 0 to 9999 in several zones,
+// and a few beyond.
+func TestAppendCanonicalTime(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	zones := []*time.Location{time.UTC, time.FixedZone("CST", 8*3600), time.FixedZone("W", -11*3600-1800)}
+	lo, hi := time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro(), time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).UnixMicro()
+	check := func(tm time.Time) {
+		t.Helper()
+		want := tm.UTC().AppendFormat(nil, audit.CanonicalTime)
+		if got := audit.AppendCanonicalTime([]byte("x"), tm); string(got) != "x"+string(want) {
+			t.Fatalf("%v: got %s, want %s", tm, got[1:], want)
+		}
+	}
+	for range 20000 {
+		us := lo + r.Int64N(hi-lo)
+		check(time.UnixMicro(us).Add(time.Duration(r.IntN(1000))).In(zones[r.IntN(len(zones))]))
+	}
+	for _, tm := range []time.Time{{}, time.Date(-1, 5, 1, 0, 0, 0, 0, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 7, 23, 59, 59, 999999999, time.UTC)} {
+		check(tm)
+	}
+}

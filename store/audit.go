@@ -170,7 +170,16 @@ func short(h string) string {
 }
 
 func (db *DB) auditChains(ctx context.Context) ([]string, error) {
-	rows, err := db.QueryContext(ctx, `SELECT chain FROM audit_heads UNION SELECT DISTINCT chain FROM audit_log ORDER BY 1`)
+	// The log's chains are found by skipping from one to the next along
+	// the primary key (chain, seq), one index probe each: SELECT DISTINCT
+	// read the whole log (a tenth of a verification's time on PostgreSQL).
+	// Chains in the log without a head are listed too: a deleted head row
+	// must not hide a chain from verification.
+	rows, err := db.QueryContext(ctx, `WITH RECURSIVE c (chain) AS (
+			SELECT MIN(chain) FROM audit_log
+			UNION ALL
+			SELECT (SELECT MIN(l.chain) FROM audit_log l WHERE l.chain > c.chain) FROM c WHERE c.chain IS NOT NULL)
+		SELECT chain FROM c WHERE chain IS NOT NULL UNION SELECT chain FROM audit_heads ORDER BY 1`)
 	if err != nil {
 		return nil, fmt.Errorf("store: audit chains: %w", err)
 	}

@@ -587,9 +587,6 @@ func (db *DB) verifyChain(ctx context.Context, lp *libPool, chain string, cps []
 		slots[i] = make(chan verifyPage, 1)
 	}
 	workers := max(runtime.GOMAXPROCS(0), 1)
-	if db.Engine == Postgres {
-		workers *= 2
-	}
 	window := make(chan struct{}, workers+2)
 	var taken sync.Mutex
 	nextPage := 0
@@ -764,7 +761,7 @@ func hashAuditPagePG(ctx context.Context, c *pgx.Conn, chain string, from, to in
 		}
 		seq := int64(binary.BigEndian.Uint64(f[0]))
 		at := pgEpoch.Add(time.Duration(int64(binary.BigEndian.Uint64(f[1]))) * time.Microsecond)
-		atBuf = at.AppendFormat(atBuf[:0], audit.CanonicalTime)
+		atBuf = audit.AppendCanonicalTime(atBuf[:0], at)
 		buf = audit.AppendCanonicalRaw(append(buf[:0], f[8]...), ch, seq, atBuf, f[2], f[3], f[4], f[5], f[6], f[7])
 		sum := gm.SM3(buf)
 		hex.Encode(hexSum[:], sum[:])
@@ -799,7 +796,7 @@ func canonicalSQLiteTime(dst, s []byte) ([]byte, error) {
 	if err != nil {
 		return dst, err
 	}
-	return t.UTC().AppendFormat(dst, audit.CanonicalTime), nil
+	return audit.AppendCanonicalTime(dst, t), nil
 }
 
 // parseSQLiteTime parses the text the SQLite driver stores for a time

@@ -345,58 +345,53 @@ func (db *DB) findRecordLib(resource, key string) (map[string]string, string, er
 // connection): on the query path database/sql's pool and the driver
 // adapter around each read cost more CPU than the read's own encoding.
 type pgRecords struct {
-	dsn   string
-	slots chan *pgx.Conn // an idle connection, nil for one not opened yet
-	done  chan struct{}  // closed by close
+	dsn  string
+	busy chan struct{} // a slot per connection that may be open at once
+	mu   sync.Mutex
+	idle []*pgx.Conn // the most recently used last
+	shut bool
 }
 
 func newPGRecords(dsn string) *pgRecords {
-	n := max(8, 2*runtime.GOMAXPROCS(0))
-	p := &pgRecords{dsn: dsn, slots: make(chan *pgx.Conn, n), done: make(chan struct{})}
-	for range n {
-		p.slots <- nil
-	}
-	return p
+	return &pgRecords{dsn: dsn, busy: make(chan struct{}, max(8, 2*runtime.GOMAXPROCS(0)))}
 }
 
-// with runs fn on a connection; a connection whose fn failed other than
-// with no rows is closed, and its slot opened afresh next time.
+// with runs fn on a connection: the most recently used idle one, or one
+// opened afresh when none is idle. (Taking slots in turn opened a new
+// connection for each of the first eight reads: a server process started,
+// and the statements parsed and planned, for every one of them; a
+// verification of the audit log, a few dozen reads, paid that eight
+// times.) A connection whose fn failed other than with no rows is closed.
 func (p *pgRecords) with(ctx context.Context, fn func(c *pgx.Conn) error) (err error) {
-	var c *pgx.Conn
 	select {
-	case c = <-p.slots:
-	case <-p.done:
-		return errors.New("store: database closed")
+	case p.busy <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	select {
-	case <-p.done:
-		if c != nil {
-			c.Close(context.Background())
-		}
-		p.slots <- nil
-		return errors.New("store: database closed")
-	default:
+	defer func() { <-p.busy }()
+	p.mu.Lock()
+	if p.shut {
+		p.mu.Unlock()
+		return errPoolClosed
 	}
+	var c *pgx.Conn
+	if n := len(p.idle); n > 0 {
+		c, p.idle = p.idle[n-1], p.idle[:n-1]
+	}
+	p.mu.Unlock()
 	if c == nil {
 		if c, err = pgx.Connect(ctx, p.dsn); err != nil {
-			p.slots <- nil
 			return fmt.Errorf("store: connect: %w", err)
 		}
 	}
 	defer func() {
-		closed := false
-		select {
-		case <-p.done:
-			closed = true
-		default:
-		}
-		if closed || err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		p.mu.Lock()
+		if p.shut || err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			c.Close(context.Background())
-			c = nil
+		} else {
+			p.idle = append(p.idle, c)
 		}
-		p.slots <- c
+		p.mu.Unlock()
 	}()
 	return fn(c)
 }
@@ -404,22 +399,13 @@ func (p *pgRecords) with(ctx context.Context, fn func(c *pgx.Conn) error) (err e
 // close refuses further reads and closes the idle connections; a read
 // under way closes its connection when it ends.
 func (p *pgRecords) close() {
-	select {
-	case <-p.done:
-		return
-	default:
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.shut = true
+	for _, c := range p.idle {
+		c.Close(context.Background())
 	}
-	close(p.done)
-	for range cap(p.slots) {
-		select {
-		case c := <-p.slots:
-			if c != nil {
-				c.Close(context.Background())
-			}
-			p.slots <- nil
-		default:
-		}
-	}
+	p.idle = nil
 }
 
 // findRecordPG is FindRecordData on PostgreSQL.

@@ -175,3 +175,29 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestAuditChainsListed verifies every chain in the log, a chain whose
+// head row is gone included: its entries are still walked, and the
+// missing head is reported rather than the chain skipped.
+func TestAuditChainsListed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		for i := range 9 {
+			chain := []string{"a", "b", "main"}[i%3]
+			must(t, db.Audit(ctx, &huitong.AuditEntry{Chain: chain, Actor: "u", Action: "test", Object: fmt.Sprint(i), Detail: `{"i":1}`}))
+		}
+		rep, err := db.VerifyAuditAll(ctx)
+		if err != nil || rep.Chains != 3 || rep.Entries != 9 {
+			t.Fatalf("got %d chains, %d entries, %v; want 3 and 9", rep.Chains, rep.Entries, err)
+		}
+		if _, err := db.ExecContext(ctx, `UPDATE audit_log SET actor = 'mallory' WHERE chain = 'b' AND seq = 2`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `DELETE FROM audit_heads WHERE chain = 'b'`); err != nil {
+			t.Fatal(err)
+		}
+		rep, err = db.VerifyAuditAll(ctx)
+		if err == nil || rep.BadChain != "b" {
+			t.Fatalf("got bad chain %q, %v; want chain b refused", rep.BadChain, err)
+		}
+	})
+}
