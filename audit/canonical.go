@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -56,6 +57,30 @@ const hexDigits = "0123456789abcdef"
 // AppendJSONString appends s as encoding/json writes a string (HTML
 // escaping on): for callers that write hot JSON answers by hand.
 func AppendJSONString(dst []byte, s string) []byte { return appendJSONString(dst, s) }
+
+// AppendJSONMap appends m as encoding/json writes a map with string keys:
+// null for nil, otherwise the keys in sorted order, each value written by
+// value (strconv.AppendBool, AppendJSONString, ...).
+func AppendJSONMap[V any](b []byte, m map[string]V, value func([]byte, V) []byte) []byte {
+	if m == nil {
+		return append(b, "null"...)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = value(b, m[k])
+	}
+	return append(b, '}')
+}
 
 // appendJSONString appends s as encoding/json writes a string with HTML
 // escaping on (its default): '<', '>' and '&' as \u003c \u003e \u0026,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,24 +61,8 @@ func (r *VerifyResult) AppendJSON(b []byte) []byte {
 	b = append(b, `,"match":`...)
 	b = strconv.AppendBool(b, r.Match)
 	b = append(b, `,"items":`...)
-	if r.Items == nil {
-		return append(b, "null}"...)
-	}
-	keys := make([]string, 0, len(r.Items))
-	for k := range r.Items {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = audit.AppendJSONString(b, k)
-		b = append(b, ':')
-		b = strconv.AppendBool(b, r.Items[k])
-	}
-	return append(b, "}}"...)
+	b = audit.AppendJSONMap(b, r.Items, strconv.AppendBool)
+	return append(b, '}')
 }
 
 // Actions of the audit entries exchange writes for uses of data.

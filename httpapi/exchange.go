@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -481,25 +480,7 @@ type recordAnswer struct {
 // directly: the answer of every single query.
 func (a recordAnswer) AppendJSON(b []byte) []byte {
 	b = append(b, `{"data":`...)
-	if a.Data == nil {
-		b = append(b, "null"...)
-	} else {
-		keys := make([]string, 0, len(a.Data))
-		for k := range a.Data {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		b = append(b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = audit.AppendJSONString(b, k)
-			b = append(b, ':')
-			b = audit.AppendJSONString(b, a.Data[k])
-		}
-		b = append(b, '}')
-	}
+	b = audit.AppendJSONMap(b, a.Data, audit.AppendJSONString)
 	b = append(b, `,"grant":`...)
 	b = strconv.AppendInt(b, a.Grant, 10)
 	return append(b, '}')
