@@ -85,25 +85,16 @@ func Detail(kv map[string]any) string {
 	if len(kv) == 0 {
 		return "{}"
 	}
-	keys := make([]string, 0, len(kv))
-	for k := range kv {
-		keys = append(keys, k)
+	ok := true
+	b := AppendJSONMap(make([]byte, 0, 64*len(kv)), kv, func(b []byte, v any) []byte {
+		b, good := appendDetailValue(b, v)
+		ok = ok && good
+		return b
+	})
+	if !ok {
+		return "{}"
 	}
-	slices.Sort(keys)
-	b := make([]byte, 0, 64*len(kv))
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, k)
-		b = append(b, ':')
-		var ok bool
-		if b, ok = appendDetailValue(b, kv[k]); !ok {
-			return "{}"
-		}
-	}
-	return string(append(b, '}'))
+	return string(b)
 }
 
 // KV is one key and value of an entry's detail (DetailOf).
