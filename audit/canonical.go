@@ -175,6 +175,7 @@ func appendEscapedASCII(dst []byte, b byte) []byte {
 	return append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
 }
 
+// validUTF8 is utf8.ValidString or utf8.Valid, whichever s is.
 func validUTF8[T ~string | ~[]byte](s T) bool {
 	switch v := any(s).(type) {
 	case string:
@@ -200,13 +201,7 @@ func jsonPlain[T ~string | ~[]byte](s T) bool {
 			return false
 		}
 	}
-	switch v := any(s).(type) {
-	case string:
-		return utf8.ValidString(v)
-	case []byte:
-		return utf8.Valid(v)
-	}
-	return utf8.ValidString(string(s))
+	return validUTF8(s)
 }
 
 // plainASCII marks the ASCII bytes encoding/json writes as they are.
