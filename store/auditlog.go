@@ -749,26 +749,46 @@ func hashAuditPagePG(ctx context.Context, c *pgx.Conn, chain string, from, to in
 	if len(fd) != 10 || fd[0].Format != pgx.BinaryFormatCode || fd[1].Format != pgx.BinaryFormatCode {
 		return errors.New("store: verify audit: unexpected result format")
 	}
-	ch := []byte(chain)
-	buf := make([]byte, 0, 1024)
-	atBuf := make([]byte, 0, 32)
-	var hexSum [64]byte
-	pgEpoch := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	h := newPGEntryHasher(chain, v)
 	for rows.Next() {
-		f := rows.RawValues()
-		if len(f[0]) != 8 || len(f[1]) != 8 {
-			return errors.New("store: verify audit: unexpected sequence or time encoding")
+		if err := h.entry(rows.RawValues()); err != nil {
+			return err
 		}
-		seq := int64(binary.BigEndian.Uint64(f[0]))
-		at := pgEpoch.Add(time.Duration(int64(binary.BigEndian.Uint64(f[1]))) * time.Microsecond)
-		atBuf = audit.AppendCanonicalTime(atBuf[:0], at)
-		buf = audit.AppendCanonicalRaw(append(buf[:0], f[8]...), ch, seq, atBuf, f[2], f[3], f[4], f[5], f[6], f[7])
-		sum := gm.SM3(buf)
-		hex.Encode(hexSum[:], sum[:])
-		v.add(seq, f[8], f[9], !bytes.Equal(hexSum[:], f[9]))
 	}
 	return rows.Err()
 }
+
+// pgEntryHasher hashes entries from their columns as PostgreSQL sends them
+// in binary: seq, at, actor, department, action, object, result, detail,
+// prev_hash, hash.
+type pgEntryHasher struct {
+	chain      []byte
+	buf, atBuf []byte
+	v          *verifyRows
+}
+
+func newPGEntryHasher(chain string, v *verifyRows) *pgEntryHasher {
+	return &pgEntryHasher{chain: []byte(chain), buf: make([]byte, 0, 1024), atBuf: make([]byte, 0, 32), v: v}
+}
+
+// pgEpoch is the origin of PostgreSQL's binary timestamps.
+var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func (h *pgEntryHasher) entry(f [][]byte) error {
+	if len(f) != 10 || len(f[0]) != 8 || len(f[1]) != 8 {
+		return errors.New("store: verify audit: unexpected sequence or time encoding")
+	}
+	seq := int64(binary.BigEndian.Uint64(f[0]))
+	at := pgEpoch.Add(time.Duration(int64(binary.BigEndian.Uint64(f[1]))) * time.Microsecond)
+	h.atBuf = audit.AppendCanonicalTime(h.atBuf[:0], at)
+	h.buf = audit.AppendCanonicalRaw(append(h.buf[:0], f[8]...), h.chain, seq, h.atBuf, f[2], f[3], f[4], f[5], f[6], f[7])
+	sum := gm.SM3(h.buf)
+	var hexSum [64]byte
+	hex.Encode(hexSum[:], sum[:])
+	h.v.add(seq, f[8], f[9], !bytes.Equal(hexSum[:], f[9]))
+	return nil
+}
+
 
 // canonicalSQLiteTime appends the canonical form (2006-01-02T15:04:05.000000Z)
 // of a time as SQLite stores it ("2006-01-02 15:04:05.999999999+00:00"):
