@@ -789,7 +789,6 @@ func (h *pgEntryHasher) entry(f [][]byte) error {
 	return nil
 }
 
-
 // canonicalSQLiteTime appends the canonical form (2006-01-02T15:04:05.000000Z)
 // of a time as SQLite stores it ("2006-01-02 15:04:05.999999999+00:00"):
 // by hand for UTC, through parsing otherwise.
