@@ -380,7 +380,17 @@ func (p *pgRecords) with(ctx context.Context, fn func(c *pgx.Conn) error) (err e
 	}
 	p.mu.Unlock()
 	if c == nil {
-		if c, err = pgx.Connect(ctx, p.dsn); err != nil {
+		cfg, err := pgx.ParseConfig(p.dsn)
+		if err != nil {
+			return fmt.Errorf("store: connect: %w", err)
+		}
+		// The connections' queries are lookups by key and walks of a key
+		// range in key order, which an index scan answers as they are.
+		// Without statistics (a table just filled, autovacuum late or
+		// off) the planner took a bitmap scan and a sort for the walk of
+		// the audit log, two to three times the server's work.
+		cfg.RuntimeParams["enable_bitmapscan"] = "off"
+		if c, err = pgx.ConnectConfig(ctx, cfg); err != nil {
 			return fmt.Errorf("store: connect: %w", err)
 		}
 	}
