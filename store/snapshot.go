@@ -53,10 +53,17 @@ type walVersion [walHeaderSize / 8]uint64
 // walWatch maps the WAL index header of one database file.
 type walWatch struct {
 	path   string // the database file; the index is path + "-shm"
+	cur    atomic.Pointer[shmMap]
+	broken atomic.Bool // a read faulted, or closed: never trust a mapping again
 	mu     sync.Mutex
-	mem    []byte      // the mapping, nil until made
-	tried  time.Time   // the last failed attempt to map
-	broken atomic.Bool // a read faulted: never trust the mapping again
+	tried  time.Time // the last failed attempt to map
+	old    []*shmMap // mappings replaced, unmapped at close (a read may be using one)
+}
+
+// shmMap is one mapping of the header, of the file with inode ino.
+type shmMap struct {
+	mem []byte
+	ino uint64
 }
 
 func newWALWatch(path string) *walWatch { return &walWatch{path: path} }
@@ -67,8 +74,8 @@ func (w *walWatch) version() (v walVersion, ok bool) {
 	if w.broken.Load() {
 		return v, false
 	}
-	mem := w.mapping()
-	if mem == nil {
+	m := w.mapping()
+	if m == nil {
 		return v, false
 	}
 	// The file is not truncated while connections have it open, and the
@@ -82,12 +89,12 @@ func (w *walWatch) version() (v walVersion, ok bool) {
 			v, ok = walVersion{}, false
 		}
 	}()
-	p := unsafe.Pointer(unsafe.SliceData(mem))
+	p := unsafe.Pointer(unsafe.SliceData(m.mem))
 	for i := range v {
 		v[i] = atomic.LoadUint64((*uint64)(unsafe.Add(p, i*8)))
 	}
 	// isInit, byte 12 of the header: 0 while the index is being rebuilt.
-	if byte(v[1]>>32) == 0 {
+	if m.mem[12] == 0 {
 		return v, false
 	}
 	return v, true
@@ -95,11 +102,14 @@ func (w *walWatch) version() (v walVersion, ok bool) {
 
 // mapping returns the mapped header, mapping it first if need be; nil when
 // it cannot be mapped (tried again at most once a second).
-func (w *walWatch) mapping() []byte {
+func (w *walWatch) mapping() *shmMap {
+	if m := w.cur.Load(); m != nil {
+		return m
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.mem != nil || time.Since(w.tried) < time.Second {
-		return w.mem
+	if m := w.cur.Load(); m != nil || time.Since(w.tried) < time.Second || w.broken.Load() {
+		return m
 	}
 	w.tried = time.Now()
 	f, err := os.Open(w.path + "-shm")
@@ -107,26 +117,59 @@ func (w *walWatch) mapping() []byte {
 		return nil
 	}
 	defer f.Close() // the mapping outlives the descriptor
-	if st, err := f.Stat(); err != nil || st.Size() < 2*walHeaderSize {
+	st, err := f.Stat()
+	if err != nil || st.Size() < 2*walHeaderSize {
+		return nil
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
 		return nil
 	}
 	mem, err := syscall.Mmap(int(f.Fd()), 0, walHeaderSize, syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
 		return nil
 	}
-	w.mem = mem
-	return mem
+	m := &shmMap{mem: mem, ino: sys.Ino}
+	w.cur.Store(m)
+	return m
+}
+
+// recheck makes sure the mapping is of the index file now at the path, as
+// a snapshot begins. SQLite deletes the file when the last connection to
+// the database closes and makes a new one for the next: a mapping of the
+// old one would never change again. The pool's open readers keep the file
+// in place, so this is a guard for the gaps, at the cost of a stat call
+// per snapshot begun, not per read; should it ever miss, a snapshot still
+// ends after snapshotMaxAge.
+func (w *walWatch) recheck() {
+	m := w.cur.Load()
+	if m == nil {
+		return
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(w.path+"-shm", &st); err == nil && st.Ino == m.ino {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cur.CompareAndSwap(m, nil) {
+		w.old = append(w.old, m)
+		w.tried = time.Time{}
+	}
 }
 
 // close unmaps the header.
 func (w *walWatch) close() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.mem != nil {
-		syscall.Munmap(w.mem)
-		w.mem = nil
-	}
 	w.broken.Store(true)
+	if m := w.cur.Swap(nil); m != nil {
+		w.old = append(w.old, m)
+	}
+	for _, m := range w.old {
+		syscall.Munmap(m.mem)
+	}
+	w.old = nil
 }
 
 // snapshot is a reader's open read transaction.
@@ -153,6 +196,10 @@ func (r *libReader) fresh(p *libPool) error {
 		}
 	}
 	if !ok {
+		return nil
+	}
+	p.watch.recheck()
+	if v, ok = p.watch.version(); !ok {
 		return nil
 	}
 	if err := r.exec(`BEGIN`); err != nil {
