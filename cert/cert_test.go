@@ -183,13 +183,7 @@ func TestRefusals(t *testing.T) {
 			}
 		})
 		t.Run("RevokedSeal", func(t *testing.T) {
-			seals, err := e.s.Seals(e.marketAdmin, "")
-			if err != nil || len(seals) != 1 {
-				t.Fatalf("got %v %v, want one seal", seals, err)
-			}
-			if _, err := e.s.RevokeSeal(e.marketAdmin, seals[0].ID, "私钥疑似泄露"); err != nil {
-				t.Fatal(err)
-			}
+			e.revokeMarketSeal(t)
 			v, err := e.s.Verify(e.op, c.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -424,14 +418,8 @@ func TestRevokedSealCached(t *testing.T) {
 				t.Fatalf("before revocation: got %+v (%v), want valid", v, err)
 			}
 		}
-		seals, err := e.s.Seals(e.marketAdmin, "")
-		if err != nil || len(seals) != 1 {
-			t.Fatalf("got %v %v, want one seal", seals, err)
-		}
 		revokedAt := time.Now()
-		if _, err := e.s.RevokeSeal(e.marketAdmin, seals[0].ID, "私钥疑似泄露"); err != nil {
-			t.Fatal(err)
-		}
+		e.revokeMarketSeal(t)
 		v, err := e.s.Verify(e.op, c.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -150,6 +150,18 @@ func (e *env) issue(t testing.TB, n int) *huitong.Certificate {
 }
 
 // ruleOf returns the first field rule of err, or its code.
+// revokeMarketSeal revokes the market department's one seal.
+func (e *env) revokeMarketSeal(t testing.TB) {
+	t.Helper()
+	seals, err := e.s.Seals(e.marketAdmin, "")
+	if err != nil || len(seals) != 1 {
+		t.Fatalf("got %v %v, want one seal", seals, err)
+	}
+	if _, err := e.s.RevokeSeal(e.marketAdmin, seals[0].ID, "私钥疑似泄露"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func ruleOf(err error) string {
 	if f := huitong.ErrorFields(err); len(f) > 0 {
 		return f[0].Rule
