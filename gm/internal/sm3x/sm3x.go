@@ -28,6 +28,10 @@ func Sum(msgs [][]byte, out [][Size]byte) {
 	sumLanes(msgs, out)
 }
 
+// maxLaneBlocks bounds the padded length of a message hashed in a lane;
+// longer ones (rare in what this package is for) go one at a time.
+const maxLaneBlocks = 64
+
 // paddedBlocks is the number of 64-byte blocks of a message of n bytes once
 // padded: the message, 0x80, zeros, and its length in bits as 8 bytes.
 func paddedBlocks(n int) int { return (n + 9 + 63) / 64 }

@@ -51,10 +51,6 @@ func transposeMatrix8x8(dig **[8]uint32)
 
 const scratchSize = 8*32 + 68*32
 
-// maxLaneBlocks bounds the padded length of a message hashed in a lane;
-// longer ones (rare in what this package is for) go one at a time.
-const maxLaneBlocks = 64
-
 type work struct {
 	scratch [scratchSize]byte
 	states  [8][8]uint32
