@@ -724,9 +724,7 @@ func hashAuditPage(r *libReader, chain string, from, to int64, v *verifyRows) er
 		if atBuf, err = canonicalSQLiteTime(atBuf[:0], f[0]); err != nil {
 			return err
 		}
-		start := len(b.arena)
-		b.arena = audit.AppendCanonicalRaw(append(b.arena, f[7]...), ch, seq, atBuf, f[1], f[2], f[3], f[4], f[5], f[6])
-		b.add(seq, start, len(f[7]), f[8])
+		b.add(ch, seq, atBuf, f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8])
 	}
 	b.flush()
 	return err
@@ -780,9 +778,7 @@ func (h *pgEntryHasher) entry(f [][]byte) error {
 	seq := int64(binary.BigEndian.Uint64(f[0]))
 	at := pgEpoch.Add(time.Duration(int64(binary.BigEndian.Uint64(f[1]))) * time.Microsecond)
 	h.atBuf = audit.AppendCanonicalTime(h.atBuf[:0], at)
-	start := len(h.b.arena)
-	h.b.arena = audit.AppendCanonicalRaw(append(h.b.arena, f[8]...), h.chain, seq, h.atBuf, f[2], f[3], f[4], f[5], f[6], f[7])
-	h.b.add(seq, start, len(f[8]), f[9])
+	h.b.add(h.chain, seq, h.atBuf, f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9])
 	return nil
 }
 
@@ -816,11 +812,13 @@ func newEntryBatch(v *verifyRows) *entryBatch {
 		msgs: make([][]byte, 0, entryBatchSize), sums: make([][32]byte, entryBatchSize)}
 }
 
-// add records the entry whose hashed form was just appended to the arena
-// from start (its first prevLen bytes the stored previous hash), with its
-// stored hash; it hashes the batch when full.
-func (b *entryBatch) add(seq int64, start, prevLen int, hash []byte) {
-	e := batchEntry{seq: seq, start: start, prev: prevLen, hash: len(b.arena)}
+// add copies an entry into the batch: its hashed form (the stored previous
+// hash, then the canonical form of its columns) and its stored hash. It
+// hashes the batch when full.
+func (b *entryBatch) add(chain []byte, seq int64, at, actor, department, action, object, result, detail, prev, hash []byte) {
+	e := batchEntry{seq: seq, start: len(b.arena), prev: len(prev)}
+	b.arena = audit.AppendCanonicalRaw(append(b.arena, prev...), chain, seq, at, actor, department, action, object, result, detail)
+	e.hash = len(b.arena)
 	b.arena = append(b.arena, hash...)
 	e.end = len(b.arena)
 	b.ents = append(b.ents, e)

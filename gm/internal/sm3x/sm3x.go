@@ -20,12 +20,17 @@ func Sum(msgs [][]byte, out [][Size]byte) {
 		panic("sm3x: out shorter than msgs")
 	}
 	if !lanes || len(msgs) < 8 {
-		for i, m := range msgs {
-			out[i] = sm3.Sum(m)
-		}
+		sumEach(msgs, out)
 		return
 	}
 	sumLanes(msgs, out)
+}
+
+// sumEach hashes the messages one at a time.
+func sumEach(msgs [][]byte, out [][Size]byte) {
+	for i, m := range msgs {
+		out[i] = sm3.Sum(m)
+	}
 }
 
 // maxLaneBlocks bounds the padded length of a message hashed in a lane;
