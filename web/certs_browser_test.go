@@ -184,6 +184,13 @@ func TestBrowserCertificates(t *testing.T) {
 	if got := textOf("#verify-holder-id"); got != gbcode.MaskUSCC(holderID) {
 		t.Errorf("holder code: got %q, want masked %q", got, gbcode.MaskUSCC(holderID))
 	}
+	// The public page's Chinese fallback font comes from the platform
+	// (not blocked by the page's CSP, nor behind a sign-in): loading it
+	// fails on a 404, a refused request or a file the browser cannot use.
+	faces, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.fonts.load('16px "Huitong CJK"', "证照核验").then(fs => fs.map(f => f.family + " " + f.status).join(","))`, chromedp.EvalAwaitPromise))
+	if err != nil || faces != `"Huitong CJK" loaded` && faces != "Huitong CJK loaded" {
+		t.Errorf("web font: got %q (%v), want Huitong CJK loaded", faces, err)
+	}
 	screenshot(t, bctx, "cert-verify")
 
 	// One character of the signed payload changed: rejected, with why.

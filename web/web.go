@@ -92,6 +92,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 		panic("web: " + err.Error())
 	}
 	files := http.StripPrefix("/static/", http.FileServerFS(static))
+	mux.Handle("GET "+cjkFontPath, http.HandlerFunc(serveCJKFont))
 	mux.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
 		if strings.HasSuffix(r.URL.Path, "/") { // no directory listings
