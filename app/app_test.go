@@ -165,3 +165,50 @@ func TestNoDemoNoAccounts(t *testing.T) {
 		t.Fatalf("admin/demo without demo: got %d, want 401", status)
 	}
 }
+
+// TestPublicURL: QR codes lead to the configured public URL, or else to
+// the address the server listens on (here a free port, not 8080).
+func TestPublicURL(t *testing.T) {
+	m := app.NewMain()
+	m.Config.Addr, m.Config.DataDir, m.LogOut = "127.0.0.1:0", t.TempDir(), io.Discard
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if got, want := m.Certs.VerifyURL("X"), m.URL()+"/verify/X"; got != want || strings.HasSuffix(m.URL(), ":8080") {
+		t.Errorf("unconfigured: got %s, want %s (the listening address)", got, want)
+	}
+
+	m2 := app.NewMain()
+	m2.Config.Addr, m2.Config.DataDir, m2.LogOut = "127.0.0.1:0", t.TempDir(), io.Discard
+	m2.Config.PublicURL = "https://zwfw.example.gov.cn"
+	if err := m2.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Close()
+	if got := m2.Certs.VerifyURL("X"); got != "https://zwfw.example.gov.cn/verify/X" {
+		t.Errorf("configured: got %s", got)
+	}
+}
+
+func TestPublicURLRefused(t *testing.T) {
+	for _, u := range []string{"zwfw.example.gov.cn", "ftp://example.gov.cn", "https://", "https://example.gov.cn/", "https://example.gov.cn?x=1", "https://u:p@example.gov.cn", "https://example.gov.cn#top", "http://exa mple.cn"} {
+		c := app.DefaultConfig()
+		c.PublicURL = u
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "public URL") {
+			t.Errorf("%q: got %v, want a public URL error", u, err)
+		}
+	}
+	c := app.DefaultConfig()
+	if err := c.FromEnv(func(k string) string {
+		if k == "HUITONG_PUBLIC_URL" {
+			return "https://zwfw.example.gov.cn:8443/huitong"
+		}
+		return ""
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil || c.PublicURL != "https://zwfw.example.gov.cn:8443/huitong" {
+		t.Errorf("from the environment: %q, %v", c.PublicURL, err)
+	}
+}

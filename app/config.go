@@ -6,6 +6,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -25,6 +26,12 @@ type Config struct {
 	SessionIdle   time.Duration // HUITONG_SESSION_IDLE; default 30m
 	SecureCookies bool          // HUITONG_SECURE_COOKIES: mark cookies Secure (behind TLS); default false
 	DemoResources int           // HUITONG_DEMO_RESOURCES: catalog entries in the demo; default 400
+	// PublicURL is the platform's base URL as the public reaches it, which
+	// certificate and show-code QR codes lead to (PublicURL/verify/...).
+	// HUITONG_PUBLIC_URL; when empty, the address the server listens on
+	// (http://localhost:PORT for all interfaces), right for a demo on one
+	// machine and for nothing else.
+	PublicURL string
 	// MasterKey is the SM4 key (32 hex characters) that encrypts secrets at
 	// rest: seal private keys, stored credentials, sensitive fields.
 	// HUITONG_MASTER_KEY; when empty, DataDir/master.key is used, created on
@@ -52,6 +59,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str("HUITONG_LOG_LEVEL", &c.LogLevel)
 	str("HUITONG_LOG_FORMAT", &c.LogFormat)
 	str("HUITONG_MASTER_KEY", &c.MasterKey)
+	str("HUITONG_PUBLIC_URL", &c.PublicURL)
 	if v := getenv("HUITONG_SESSION_IDLE"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -99,10 +107,35 @@ func (c *Config) Validate() error {
 	if c.NATS != "" && !strings.HasPrefix(c.NATS, "nats://") && !strings.HasPrefix(c.NATS, "tls://") {
 		errs = append(errs, fmt.Errorf("nats %q: want a nats:// or tls:// URL", c.NATS))
 	}
+	if c.PublicURL != "" {
+		if err := checkPublicURL(c.PublicURL); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if c.DemoResources < 0 || c.DemoResources > 100000 {
 		errs = append(errs, errors.New("demo resources: 0 to 100000"))
 	}
 	return errors.Join(errs...)
+}
+
+// checkPublicURL reports what is wrong with a public base URL: it must be
+// an absolute http or https URL with a host, and no query, fragment,
+// credentials or trailing slash (paths are appended to it).
+func checkPublicURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return fmt.Errorf("public URL %q: %w", s, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("public URL %q: want an http:// or https:// URL", s)
+	case u.Host == "":
+		return fmt.Errorf("public URL %q: no host", s)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "#"):
+		return fmt.Errorf("public URL %q: no credentials, query or fragment", s)
+	case strings.HasSuffix(s, "/"):
+		return fmt.Errorf("public URL %q: no trailing slash", s)
+	}
+	return nil
 }
 
 // DSN returns the database to open: DB, or the SQLite file in DataDir.

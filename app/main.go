@@ -108,7 +108,9 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Identity = identity.New(db, identity.Config{SessionIdle: m.Config.SessionIdle}, nil)
 	m.Catalog = catalog.New(db, nil, m.Log)
-	m.Certs = cert.New(db, m.Keyring, cert.ConfigFromEnv(os.Getenv), nil, m.Log)
+	certCfg := cert.ConfigFromEnv(os.Getenv)
+	certCfg.PublicURL = m.Config.PublicURL // empty: the listening address, once known (Run)
+	m.Certs = cert.New(db, m.Keyring, certCfg, nil, m.Log)
 	if m.Exchange, err = exchange.New(db, m.Catalog, m.Identity, m.Keyring, exchange.ConfigFromEnv(os.Getenv), nil, m.Log); err != nil {
 		return err
 	}
@@ -215,6 +217,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen %s: %w", m.Config.Addr, err)
 	}
 	m.ln = ln
+	if m.Config.PublicURL == "" {
+		m.Certs.SetPublicURL(m.URL())
+	}
 	m.srv = &http.Server{
 		Handler:           httpapi.Middleware(mux, m.Log, metrics),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -232,7 +237,7 @@ func (m *Main) Run(ctx context.Context) error {
 	go m.housekeeping(bg)
 	m.StartedIn = time.Since(start)
 	m.Log.Info("serving", "addr", ln.Addr().String(), "db", m.DB.Engine, "bus", map[bool]string{true: "embedded", false: "external"}[bus.Embedded()],
-		"version", Version, "startupMs", m.StartedIn.Milliseconds())
+		"publicURL", m.Certs.PublicURL(), "version", Version, "startupMs", m.StartedIn.Milliseconds())
 	return nil
 }
 
@@ -309,8 +314,22 @@ func (m *Main) Addr() string {
 	return m.ln.Addr().String()
 }
 
-// URL returns the base URL of the server.
-func (m *Main) URL() string { return "http://" + m.Addr() }
+// URL returns the base URL of the server as reached on this machine:
+// http://localhost:PORT when it listens on all interfaces.
+func (m *Main) URL() string { return "http://" + displayAddr(m.Addr()) }
+
+// displayAddr is a listening address as a URL host: localhost for the
+// unspecified addresses.
+func displayAddr(a string) string {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return a
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		return "localhost:" + port
+	}
+	return a
+}
 
 // Close stops serving, waiting up to 10 s for requests in flight, then
 // closes the bus and the database.

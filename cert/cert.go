@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"huitong"
@@ -33,7 +34,8 @@ import (
 type Config struct {
 	// PublicURL is the base URL of the platform as the public reaches it;
 	// QR codes lead to PublicURL + "/verify/<id>". HUITONG_PUBLIC_URL;
-	// default http://localhost:8080.
+	// default http://localhost:8080, which the server replaces with the
+	// address it listens on (Service.SetPublicURL).
 	PublicURL string
 	// ShowCodeTTL is how long a show code (亮证码) lives. Default 5m.
 	ShowCodeTTL time.Duration
@@ -109,6 +111,8 @@ type Service struct {
 	clock huitong.Clock
 	log   *slog.Logger
 
+	publicURL atomic.Pointer[string] // SetPublicURL's, over cfg.PublicURL
+
 	seals  sealCache
 	lookup struct {
 		once sync.Once
@@ -138,7 +142,24 @@ func New(db *store.DB, keys *gm.Keyring, cfg Config, clock huitong.Clock, log *s
 }
 
 // Config returns the configuration in force (defaults filled in).
-func (s *Service) Config() Config { return s.cfg }
+func (s *Service) Config() Config {
+	c := s.cfg
+	c.PublicURL = s.PublicURL()
+	return c
+}
+
+// PublicURL is the base URL QR codes lead to: Config.PublicURL, or what
+// SetPublicURL set since.
+func (s *Service) PublicURL() string {
+	if u := s.publicURL.Load(); u != nil {
+		return *u
+	}
+	return s.cfg.PublicURL
+}
+
+// SetPublicURL changes the base URL QR codes lead to: the platform sets it
+// to the address it listens on when none is configured.
+func (s *Service) SetPublicURL(u string) { s.publicURL.Store(&u) }
 
 // DB returns the store, for tools (bench, demo) that compose with it.
 func (s *Service) DB() *store.DB { return s.db }

@@ -72,7 +72,7 @@ func (s *Service) CreateShowCode(ctx context.Context, id string) (*ShowCode, err
 	if err != nil {
 		return nil, fmt.Errorf("cert: show %s: %w", id, err)
 	}
-	url := s.cfg.PublicURL + "/verify/show?code=" + sc.Code
+	url := s.PublicURL() + "/verify/show?code=" + sc.Code
 	png, err := qrcode.Encode(url, qrcode.Medium, 256)
 	if err != nil {
 		return nil, err

@@ -316,7 +316,7 @@ func (s *Service) export(ctx context.Context, c *huitong.Certificate) (*Export, 
 
 // VerifyURL is where a person verifies the certificate online; QR codes
 // lead there.
-func (s *Service) VerifyURL(id string) string { return s.cfg.PublicURL + "/verify/" + id }
+func (s *Service) VerifyURL(id string) string { return s.PublicURL() + "/verify/" + id }
 
 // VerifyOptions tune VerifyExport.
 type VerifyOptions struct {

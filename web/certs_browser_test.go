@@ -247,6 +247,12 @@ func TestBrowserCertificates(t *testing.T) {
 	if got := textOf("#show-expires"); got == "" {
 		t.Error("show code expiry: got none")
 	}
+	// The page's link (the QR code's) leads to this server, whatever port
+	// it listens on.
+	showURL := textOf("#show-url")
+	if showURL != base+"/verify/show?code="+code {
+		t.Errorf("show link: got %q, want %s/verify/show?code=%s", showURL, base, code)
+	}
 	screenshot(t, bctx, "cert-show")
 	signOut()
 
@@ -254,7 +260,7 @@ func TestBrowserCertificates(t *testing.T) {
 	verifyCode := func(step string) {
 		t.Helper()
 		do(step,
-			chromedp.Navigate(base+"/verify/show?code="+code),
+			chromedp.Navigate(showURL),
 			chromedp.WaitVisible(chromedp.ID("show-code-input")),
 			clickNav(chromedp.ID("show-verify")),
 			chromedp.WaitVisible(chromedp.ID("verdict")),

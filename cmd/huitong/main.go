@@ -141,6 +141,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.BoolVar(&m.Config.Demo, "demo", false, "load the demo province (Gansu) into an empty database")
 	fs.IntVar(&m.Config.DemoResources, "demo-resources", m.Config.DemoResources, "catalog entries in the demo")
 	fs.BoolVar(&m.Config.SecureCookies, "secure-cookies", m.Config.SecureCookies, "mark cookies Secure (serve behind TLS)")
+	fs.StringVar(&m.Config.PublicURL, "public-url", m.Config.PublicURL, "base URL the public reaches the platform at, for QR codes (default: the listening address)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -151,21 +152,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	m.Log.Info("garbage collector", "gogc", gcPercent, "memoryLimitBytes", memLimit, "note", "-2/-1: as GOGC/GOMEMLIMIT set them")
 	if m.Config.Demo && m.DemoSummary != nil {
-		fmt.Fprintf(stderr, "\n  汇通 demo ready at http://%s  —  sign in as admin / demo (operator), reviewer / demo (catalog reviewer);\n  department staff accounts are listed in README.md (password demo).\n\n", displayAddr(m.Addr()))
+		fmt.Fprintf(stderr, "\n  汇通 demo ready at %s  —  sign in as admin / demo (operator), reviewer / demo (catalog reviewer);\n  department staff accounts are listed in README.md (password demo).\n\n", m.URL())
 	}
 	<-ctx.Done()
 	m.Log.Info("shutting down")
 	return m.Close()
-}
-
-func displayAddr(a string) string {
-	if len(a) > 5 && a[:5] == "[::]:" {
-		return "localhost:" + a[5:]
-	}
-	if len(a) > 8 && a[:8] == "0.0.0.0:" {
-		return "localhost:" + a[8:]
-	}
-	return a
 }
 
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
