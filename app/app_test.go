@@ -32,6 +32,21 @@ func startDemo(t *testing.T, engine string) *app.Main {
 	return m
 }
 
+// startBare runs the real platform without the demo on a free port, with
+// publicURL as its configured public URL.
+func startBare(t *testing.T, publicURL string) *app.Main {
+	t.Helper()
+	m := app.NewMain()
+	m.Config.Addr, m.Config.DataDir, m.LogOut = "127.0.0.1:0", t.TempDir(), io.Discard
+	m.Config.PublicURL = publicURL
+	if err := m.Run(context.Background()); err != nil {
+		m.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
 func get(t *testing.T, m *app.Main, path, token string, v any) int {
 	t.Helper()
 	req, _ := http.NewRequest("GET", m.URL()+path, nil)
@@ -155,12 +170,7 @@ func TestDemoContract(t *testing.T) {
 // TestNoDemoNoAccounts: without --demo nothing is seeded and no default
 // password exists.
 func TestNoDemoNoAccounts(t *testing.T) {
-	m := app.NewMain()
-	m.Config.Addr, m.Config.DataDir, m.LogOut = "127.0.0.1:0", t.TempDir(), io.Discard
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := startBare(t, "")
 	if status, _ := login(t, m, "admin", "demo"); status != 401 {
 		t.Fatalf("admin/demo without demo: got %d, want 401", status)
 	}
@@ -169,23 +179,12 @@ func TestNoDemoNoAccounts(t *testing.T) {
 // TestPublicURL: QR codes lead to the configured public URL, or else to
 // the address the server listens on (here a free port, not 8080).
 func TestPublicURL(t *testing.T) {
-	m := app.NewMain()
-	m.Config.Addr, m.Config.DataDir, m.LogOut = "127.0.0.1:0", t.TempDir(), io.Discard
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := startBare(t, "")
 	if got, want := m.Certs.VerifyURL("X"), m.URL()+"/verify/X"; got != want || strings.HasSuffix(m.URL(), ":8080") {
 		t.Errorf("unconfigured: got %s, want %s (the listening address)", got, want)
 	}
 
-	m2 := app.NewMain()
-	m2.Config.Addr, m2.Config.DataDir, m2.LogOut = "127.0.0.1:0", t.TempDir(), io.Discard
-	m2.Config.PublicURL = "https://zwfw.example.gov.cn"
-	if err := m2.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer m2.Close()
+	m2 := startBare(t, "https://zwfw.example.gov.cn")
 	if got := m2.Certs.VerifyURL("X"); got != "https://zwfw.example.gov.cn/verify/X" {
 		t.Errorf("configured: got %s", got)
 	}
