@@ -39,6 +39,20 @@ const (
 	RoleSex       = "sex"       // GB/T 2261.1 code: must agree with an ID number's 17th digit
 )
 
+// sexCodes are GB/T 2261.1-2003's codes of human sex.
+var sexCodes = map[string]string{"0": "未知的性别", "1": "男", "2": "女", "9": "未说明的性别"}
+
+// CodeLabel returns the name of value in the national code table of an
+// element with role (GB/T 2261.1 for RoleSex), or "" when the role has no
+// table or the value is not in it: people comparing two departments'
+// values should read 女, not 2.
+func CodeLabel(role, value string) string {
+	if role == RoleSex {
+		return sexCodes[strings.TrimSpace(value)]
+	}
+	return ""
+}
+
 // ValidRule reports whether s is a rule expression.
 func ValidRule(s string) bool {
 	switch s {

@@ -684,3 +684,25 @@ func (b *browser) download(path string) (*http.Response, []byte) {
 }
 
 func attr(s *goquery.Selection, name string) string { v, _ := s.Attr(name); return v }
+
+// TestGovernanceDisputeCodes: a sex dispute shows both values with their
+// GB/T 2261.1 names, in the list and on the dispute's page.
+func TestGovernanceDisputeCodes(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	env, base := newGovPlatform(t, db)
+	deliverAs(t, env, "gat", env.People, peopleFile())
+	deliverAs(t, env, "rs", env.Insured, "GMSFHM,XM,XBDM\n"+citizen(1)+",张三,2\n")
+	list, _, err := env.Ingest.Quality.Disputes(env.As("gat"), huitong.DisputeFilter{})
+	if err != nil || len(list) != 1 || list[0].ElementName != "性别" {
+		t.Fatalf("disputes: got %+v (%v), want one about 性别", list, err)
+	}
+	gat := govBrowser(t, base, "gat")
+	row := gat.get("/governance/disputes?role=authority").doc.Find("tbody tr").First().Text()
+	if !strings.Contains(row, "男(1)") || !strings.Contains(row, "女(2)") {
+		t.Errorf("list row: got %q, want 男(1) and 女(2)", row)
+	}
+	p := gat.get(fmt.Sprintf("/governance/disputes/%d", list[0].ID))
+	if a, o := text(p.doc.Find("#authority-value")), text(p.doc.Find("#other-value")); a != "男(1)" || o != "女(2)" {
+		t.Errorf("dispute page: got %q against %q, want 男(1) against 女(2)", a, o)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"huitong"
 	"huitong/divisions"
 	"huitong/httpapi"
+	"huitong/quality"
 )
 
 // cst is China Standard Time: every time a person reads is shown in it.
@@ -101,6 +102,23 @@ func mustParsePages(s *Server) map[string]*template.Template {
 			return strings.Join(out, "、")
 		},
 		"contains": func(list []string, v string) bool { return slices.Contains(list, v) },
+		// elementValue shows a value of a data element, with its name in
+		// the element's national code table when it has one: "女(2)".
+		"elementValue": func(element, value string) string {
+			if s.Ingest == nil {
+				return value
+			}
+			reg, err := s.Ingest.Quality.Registry(context.Background()) // cached
+			if err != nil {
+				return value
+			}
+			if e := reg.Element(element); e != nil {
+				if l := quality.CodeLabel(e.Role, value); l != "" {
+					return l + "(" + value + ")"
+				}
+			}
+			return value
+		},
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
