@@ -164,6 +164,9 @@ func (s *Server) registerIngest(mux *http.ServeMux) {
 		}
 		return writeJSON(w, http.StatusOK, map[string]any{"items": list})
 	}))
+	s.handle(mux, "GET /api/v1/code-tables", authed(func(w http.ResponseWriter, r *http.Request) error {
+		return writeJSON(w, http.StatusOK, map[string]any{"items": quality.CodeTables()})
+	}))
 	s.handle(mux, "PUT /api/v1/elements/{code}", authed(func(w http.ResponseWriter, r *http.Request) error {
 		var e huitong.DataElement
 		if err := s.decode(w, r, &e); err != nil {

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -223,6 +224,26 @@ func TestIngestAPI(t *testing.T) {
 		}
 		if status, b, _ = a.do("PUT", "/api/v1/elements/HJDZ", op, "application/json", `{"code":"HJDZ","name":"户籍地址","rule":"regex:.*"}`); status != 400 {
 			t.Fatalf("bad rule: got %d %v", status, b)
+		}
+		// The national code tables a rule can name; an element takes one.
+		if status, b, _ = a.do("GET", "/api/v1/code-tables", rs, "", nil); status != 200 {
+			t.Fatalf("code tables: got %d %v", status, b)
+		}
+		ids := map[string]int{}
+		for _, x := range b["items"].([]any) {
+			ids[x.(map[string]any)["id"].(string)] = len(x.(map[string]any)["codes"].([]any))
+		}
+		if ids["GB/T 3304"] != 58 || ids["GB/T 2261.1"] != 4 || ids["GB/T 2261.2"] != 8 {
+			t.Fatalf("code tables: got %v", ids)
+		}
+		if status, _, _ = a.do("GET", "/api/v1/code-tables", "", "", nil); status != 401 {
+			t.Fatalf("code tables without a token: got %d, want 401", status)
+		}
+		if status, b, _ = a.do("PUT", "/api/v1/elements/WHCDDM", op, "application/json", `{"code":"WHCDDM","name":"文化程度","rule":"code:GB/T 4658"}`); status != 400 || !strings.Contains(fmt.Sprint(b), "GB/T 3304") {
+			t.Fatalf("unknown code table: got %d %v, want 400 naming the tables there are", status, b)
+		}
+		if status, b, _ = a.do("PUT", "/api/v1/elements/HYZKDM", op, "application/json", `{"code":"HYZKDM","name":"婚姻状况","rule":"code:GB/T 2261.2"}`); status != 200 || b["rule"] != "code:GB/T 2261.2" {
+			t.Fatalf("element with a code table: got %d %v", status, b)
 		}
 		if status, b, _ = a.do("GET", plain+"/batches", gat, "", nil); status != 200 || b["total"] != 5.0 { // 2 done, 3 failed (empty, binary, too large)
 			t.Fatalf("batches: got %d %v", status, b)

@@ -151,6 +151,13 @@ func TestRules(t *testing.T) {
 				}
 			})
 		}
+		// 民族 is checked against GB/T 3304 (the register's rule
+		// code:GB/T 3304), and the message names the standard.
+		for _, r := range list {
+			if r.Item == "民族" && !strings.Contains(r.Message, "GB/T 3304-1991") {
+				t.Errorf("民族 reject: %q does not name GB/T 3304-1991", r.Message)
+			}
+		}
 		if b.Received != len(cases) || b.Warnings != 1 {
 			t.Fatalf("received %d, warnings %d: want %d and 1", b.Received, b.Warnings, len(cases))
 		}

@@ -55,6 +55,7 @@ type itemSpec struct {
 	rule    string
 	role    string
 	enum    []string
+	table   *quality.CodeTable // the national code table enum comes from, if any
 }
 
 // validator checks rows against a resource's items and builds the records.
@@ -92,6 +93,9 @@ func newValidator(res *huitong.Resource, reg *quality.Registry, now time.Time) (
 		sp.jsonKey = appendJSONString(nil, sp.dataKey)
 		sp.jsonKey = append(sp.jsonKey, ':')
 		sp.enum = quality.EnumValues(sp.rule)
+		if sp.table = quality.CodeTableOf(sp.rule); sp.table != nil {
+			sp.enum = sp.table.Values()
+		}
 		n := len(v.specs)
 		if it.Key && v.key < 0 {
 			v.key, v.keyKind = n, it.KeyKind
@@ -536,6 +540,9 @@ func (v *validator) value(sp *itemSpec, raw string) (val string, mask uint16, ru
 			list := sp.enum
 			if len(list) > 12 {
 				list = append(slices.Clone(list[:12]), "…")
+			}
+			if sp.table != nil {
+				return "", mask, "enum", fmt.Sprintf("%s的取值“%s”不是 %s 的代码，应为 %s 之一", sp.name, shorten(s), sp.table.Title, strings.Join(list, "、"))
 			}
 			return "", mask, "enum", fmt.Sprintf("%s的取值“%s”不在代码集内，应为 %s 之一", sp.name, shorten(s), strings.Join(list, "、"))
 		}

@@ -14,7 +14,7 @@ import (
 //  1. a key item's KeyKind: citizen_id or uscc;
 //  2. the item's DataElement, when it is a rule expression itself
 //     ("citizen_id", "uscc", "division", "mobile", "phone", "date",
-//     "datetime", "enum:男,女");
+//     "datetime", "enum:男,女", "code:GB/T 3304");
 //  3. the rule of the data element the item refers to (see
 //     Registry.ForItem): its DataElement naming an element code, else its
 //     code, else its name, matched against the register's codes and aliases.
@@ -30,6 +30,7 @@ const (
 	RuleDate       = "date"
 	RuleDateTime   = "datetime"
 	RuleEnumPrefix = "enum:" // enum:a,b,c: one of the listed values
+	// RuleCodePrefix (codes.go): code:GB/T 3304, a code of a national table
 )
 
 // Roles of data elements.
@@ -38,20 +39,6 @@ const (
 	RoleBirthdate = "birthdate" // birth or founding date: near duplicates share it, and it must agree with an ID number
 	RoleSex       = "sex"       // GB/T 2261.1 code: must agree with an ID number's 17th digit
 )
-
-// sexCodes are GB/T 2261.1-2003's codes of human sex.
-var sexCodes = map[string]string{"0": "未知的性别", "1": "男", "2": "女", "9": "未说明的性别"}
-
-// CodeLabel returns the name of value in the national code table of an
-// element with role (GB/T 2261.1 for RoleSex), or "" when the role has no
-// table or the value is not in it: people comparing two departments'
-// values should read 女, not 2.
-func CodeLabel(role, value string) string {
-	if role == RoleSex {
-		return sexCodes[strings.TrimSpace(value)]
-	}
-	return ""
-}
 
 // ValidRule reports whether s is a rule expression.
 func ValidRule(s string) bool {
@@ -62,7 +49,7 @@ func ValidRule(s string) bool {
 	if v, ok := strings.CutPrefix(s, RuleEnumPrefix); ok {
 		return len(EnumValues(s)) > 0 && !strings.Contains(v, ",,")
 	}
-	return false
+	return CodeTableOf(s) != nil
 }
 
 // EnumValues returns the values of an enum rule ("enum:男,女"), trimmed,
@@ -94,7 +81,7 @@ func ValidateElement(e *huitong.DataElement) error {
 		v.Add("name", "required", "数据元名称不能为空")
 	}
 	if e.Rule != "" && !ValidRule(e.Rule) {
-		v.Add("rule", "enum", "校验规则“%s”无效，应为 citizen_id、uscc、division、mobile、phone、date、datetime 或 enum:值1,值2", e.Rule)
+		v.Add("rule", "enum", "校验规则“%s”无效，应为 citizen_id、uscc、division、mobile、phone、date、datetime、enum:值1,值2 或 code:国家标准代码表(%s)", e.Rule, strings.Join(codeTableIDs(), "、"))
 	}
 	switch e.Role {
 	case "", RoleName, RoleBirthdate, RoleSex:

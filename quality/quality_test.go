@@ -127,12 +127,53 @@ func TestRegistry(t *testing.T) {
 			}
 		})
 	}
-	for rule, ok := range map[string]bool{"citizen_id": true, "enum:男,女": true, "enum:": false, "enum:a,,b": false, "regex:.*": false, "": false} {
+	for rule, ok := range map[string]bool{"citizen_id": true, "enum:男,女": true, "enum:": false, "enum:a,,b": false, "regex:.*": false, "": false,
+		"code:GB/T 3304": true, "code: gb/t 2261.2": true, "code:GB/T 2261.1": true, "code:GB/T 9999": false, "code:": false} {
 		if quality.ValidRule(rule) != ok {
 			t.Errorf("ValidRule(%q): got %v, want %v", rule, !ok, ok)
 		}
 	}
 	if err := quality.ValidateElement(&huitong.DataElement{Code: "1x", Name: "", Rule: "bad", Role: "boss"}); len(huitong.ErrorFields(err)) != 4 {
 		t.Fatalf("bad element: got %v, want four fields", err)
+	}
+}
+
+func TestCodeTables(t *testing.T) {
+	nation := quality.CodeTableOf("code:GB/T 3304")
+	if nation == nil {
+		t.Fatal("GB/T 3304: no table")
+	}
+	// 56 nationalities, then 97 and 98; spot checks across the range.
+	if n := len(nation.Codes); n != 58 {
+		t.Errorf("GB/T 3304: %d codes, want 58", n)
+	}
+	for code, name := range map[string]string{"01": "汉族", "03": "回族", "10": "朝鲜族", "29": "柯尔克孜族", "43": "乌孜别克族", "56": "基诺族", "97": "其他", "98": "外国血统中国籍人士", "57": "", "99": "", "3": ""} {
+		if got := nation.Name(code); got != name {
+			t.Errorf("GB/T 3304 %q: got %q, want %q", code, got, name)
+		}
+	}
+	if v := nation.Values(); v[0] != "01" || v[55] != "56" || v[56] != "97" {
+		t.Errorf("GB/T 3304 values: %v", v)
+	}
+	seen := map[string]bool{}
+	for _, tbl := range quality.CodeTables() {
+		for _, c := range tbl.Codes {
+			if c.Code == "" || c.Name == "" || seen[tbl.ID+c.Code] {
+				t.Errorf("%s: empty or repeated code %+v", tbl.ID, c)
+			}
+			seen[tbl.ID+c.Code] = true
+		}
+	}
+	for _, c := range []struct{ rule, role, value, want string }{
+		{"code:GB/T 2261.2", "", "21", "初婚"},
+		{"code:GB/T 2261.2", "", "50", ""},
+		{"code:GB/T 2261.1", quality.RoleSex, " 2 ", "女"},
+		{"enum:1,2", quality.RoleSex, "1", "男"}, // a sex element without a code rule still reads GB/T 2261.1
+		{"enum:01,02", "", "01", ""},            // a plain enum has no names
+		{"", "", "01", ""},
+	} {
+		if got := quality.CodeLabel(c.rule, c.role, c.value); got != c.want {
+			t.Errorf("CodeLabel(%q, %q, %q): got %q, want %q", c.rule, c.role, c.value, got, c.want)
+		}
 	}
 }

@@ -113,7 +113,7 @@ func mustParsePages(s *Server) map[string]*template.Template {
 				return value
 			}
 			if e := reg.Element(element); e != nil {
-				if l := quality.CodeLabel(e.Role, value); l != "" {
+				if l := quality.CodeLabel(e.Rule, e.Role, value); l != "" {
 					return l + "(" + value + ")"
 				}
 			}
