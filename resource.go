@@ -121,6 +121,14 @@ const (
 	MountFile  MountKind = "file"  // files
 )
 
+// PlatformSources are the APIs the platform itself serves to the exchange,
+// by path: an API-mounted resource whose mount URL is one of these paths
+// is answered in process rather than over HTTP, under the same grants,
+// projection, masking and audit as a department's API.
+var PlatformSources = map[string]string{
+	"/api/v1/certificate-library": "电子证照库", // cert.LibraryPath
+}
+
 // Class is the top level of the classification (信息资源分类 类).
 type Class string
 

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -149,6 +150,56 @@ func TestDemoContract(t *testing.T) {
 			get(t, m, "/api/v1/resources/"+list.Items[0].Code, admin, &res)
 			if len(res.Items) == 0 || res.Mount.Kind == "" {
 				t.Fatalf("resource detail: got %+v", res)
+			}
+			// 住建厅, granted queries on the certificate library by the demo,
+			// reads a company's certificates through the exchange.
+			var lib struct{ Items []struct{ Code string } }
+			get(t, m, "/api/v1/resources?q="+url.QueryEscape("电子证照库"), admin, &lib)
+			var certs struct {
+				Items []struct{ ID, Holder, HolderKind, TypeName string }
+			}
+			var company string
+			for offset := 0; company == "" && offset < 10000; offset += 1000 {
+				get(t, m, fmt.Sprintf("/api/v1/certificates?limit=1000&offset=%d", offset), admin, &certs)
+				for _, c := range certs.Items {
+					if c.HolderKind == "entity" {
+						company = c.Holder
+						break
+					}
+				}
+			}
+			get(t, m, "/api/v1/certificates?holder="+company, admin, &certs)
+			var mine []string
+			for _, c := range certs.Items {
+				mine = append(mine, c.ID)
+			}
+			if len(lib.Items) == 0 || company == "" {
+				t.Fatalf("电子证照库 %+v, no company holding a certificate in %d", lib.Items, len(certs.Items))
+			}
+			_, zjt := login(t, m, "zjt", "demo")
+			req, _ := http.NewRequest("POST", m.URL()+"/api/v1/resources/"+url.PathEscape(lib.Items[0].Code)+"/query",
+				strings.NewReader(`{"keys":["`+company+`"],"purpose":"建筑业企业资质审批核验营业执照"}`))
+			req.Header.Set("Authorization", "Bearer "+zjt)
+			req.Header.Set("Content-Type", "application/json")
+			qr, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var answer struct {
+				Items []struct {
+					Found bool
+					Data  map[string]string
+				}
+			}
+			json.NewDecoder(qr.Body).Decode(&answer)
+			qr.Body.Close()
+			if qr.StatusCode != 200 || len(answer.Items) != 1 || !answer.Items[0].Found {
+				t.Fatalf("library query: got %d %+v", qr.StatusCode, answer)
+			}
+			for _, id := range mine {
+				if !strings.Contains(answer.Items[0].Data["ZZBS"], id) {
+					t.Errorf("library query: 证照标识 %q lacks %s", answer.Items[0].Data["ZZBS"], id)
+				}
 			}
 			var doc struct{ OpenAPI string }
 			if get(t, m, "/api/v1/openapi.json", "", &doc); !strings.HasPrefix(doc.OpenAPI, "3.") {

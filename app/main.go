@@ -114,6 +114,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Exchange, err = exchange.New(db, m.Catalog, m.Identity, m.Keyring, exchange.ConfigFromEnv(os.Getenv), nil, m.Log); err != nil {
 		return err
 	}
+	// The certificate library's catalog entry (mount URL cert.LibraryPath)
+	// is answered by the library itself.
+	m.Exchange.ServeLocal(cert.LibraryPath, m.Certs.LibraryRecord)
 	if m.Ingest, err = ingest.NewFromEnv(db, m.Catalog, m.Keyring, os.Getenv, nil, m.Log); err != nil {
 		return err
 	}

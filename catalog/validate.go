@@ -3,6 +3,7 @@ package catalog
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -213,9 +214,16 @@ func validateMount(v *huitong.Validation, r *huitong.Resource) {
 	switch m.Kind {
 	case huitong.MountAPI:
 		u, err := url.Parse(strings.TrimSpace(m.URL))
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		switch {
+		case strings.HasPrefix(strings.TrimSpace(m.URL), "/"):
+			if _, ok := huitong.PlatformSources[strings.TrimSpace(m.URL)]; !ok {
+				v.Add("mount.url", "url", "平台内置接口只有 %s，“%s”不是其中之一；部门接口须为 http(s):// 开头的完整地址", platformSourceList(), m.URL)
+			} else {
+				m.URL = strings.TrimSpace(m.URL)
+			}
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil:
 			v.Add("mount.url", "url", "部门接口地址须为 http(s):// 开头的完整地址，且不含用户名密码")
-		} else {
+		default:
 			m.URL = u.String()
 		}
 		m.Method = strings.ToUpper(strings.TrimSpace(m.Method))
@@ -232,4 +240,14 @@ func validateMount(v *huitong.Validation, r *huitong.Resource) {
 	case huitong.MountTable:
 		m.URL, m.Method, m.Path = "", "", ""
 	}
+}
+
+// platformSourceList names the platform's own APIs for a message.
+func platformSourceList() string {
+	var out []string
+	for path, name := range huitong.PlatformSources {
+		out = append(out, path+"("+name+")")
+	}
+	slices.Sort(out)
+	return strings.Join(out, "、")
 }

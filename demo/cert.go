@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"huitong"
@@ -437,9 +438,6 @@ func registerLibrary(ctx context.Context, cat *catalog.Service, sum *Summary, st
 		return "", huitong.Errorf(huitong.EINTERNAL, "演示数据中没有数据主管部门的工作人员或审核员")
 	}
 	authority, staff := reviewer.Department, staffOf[reviewer.Department]
-	it := func(name, code string, key bool) huitong.Item {
-		return huitong.Item{Name: name, Code: code, Type: huitong.TypeString, Key: key, KeyKind: map[bool]huitong.KeyKind{true: huitong.KeyOther}[key], Sensitive: code == "CZZTDM" || code == "CZZT"}
-	}
 	r := &huitong.Resource{
 		Name:           "电子证照库",
 		Abstract:       "全省各部门颁发的电子证照(GB/T 36901-36906)：证照标识、类型、颁发机构、持证主体、有效期和状态，均由颁发部门电子印章(SM2/SM3)签发。按持证主体(公民身份号码或统一社会信用代码)查询，用于办事材料“免提交”和亮证核验。",
@@ -452,10 +450,8 @@ func registerLibrary(ctx context.Context, cat *catalog.Service, sum *Summary, st
 		OpenType:       huitong.OpenClosed,
 		UpdateCycle:    huitong.CycleRealtime,
 		Keywords:       []string{"电子证照", "证照库", "免提交", "亮证"},
-		Items: []huitong.Item{it("持证主体代码", "CZZTDM", true), it("持证主体", "CZZT", false), it("证照标识", "ZZBS", false), it("证照类型代码", "ZZLXDM", false),
-			it("证照名称", "ZZMC", false), it("颁发机构", "BFJG", false), it("颁发机构代码", "BFJGDM", false), it("颁发日期", "BFRQ", false),
-			it("有效期截止日期", "YXQJZRQ", false), it("证照状态", "ZZZT", false)},
-		Mount: huitong.Mount{Kind: huitong.MountAPI, URL: "http://localhost:8080/api/v1/wallet", Method: "GET", Comment: "平台电子证照库接口，按持证主体查询"},
+		Items:          slices.Clone(cert.LibraryItems),
+		Mount:          huitong.Mount{Kind: huitong.MountAPI, URL: cert.LibraryPath, Method: "GET", Comment: "平台内置的电子证照库接口，按持证主体(公民身份号码或统一社会信用代码)查询，每项按证照依次列出，以“；”分隔"},
 	}
 	sctx := huitong.WithPrincipal(ctx, staff)
 	if err := cat.Create(sctx, r); err != nil {

@@ -6,11 +6,14 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"huitong"
 	"huitong/catalog"
+	"huitong/cert"
 	"huitong/exchange"
+	"huitong/gbcode"
 	"huitong/gm"
 	"huitong/identity"
 	"huitong/store"
@@ -282,6 +285,26 @@ func LoadExchange(ctx context.Context, db *store.DB, keys *gm.Keyring, ids *iden
 		sum.Notes = append(sum.Notes, err.Error())
 	}
 
+	// The certificate library (电子证照库, answered by the library itself):
+	// 住建厅 checks the 营业执照 and permits of companies applying for a
+	// construction qualification instead of asking for copies.
+	var gLib *huitong.Grant
+	lib, err := findResource(sys, cat, func(r *huitong.Resource) bool { return r.Mount.URL == cert.LibraryPath })
+	zjt, _ := staff("甘肃省住房和城乡建设厅")
+	if err == nil && zjt != nil {
+		req, err := request(zjt, lib, exchange.RequestInput{Items: itemKeys(lib, "持证主体代码", "持证主体", "证照标识", "证照名称", "颁发机构", "有效期截止日期", "证照状态"),
+			Uses: uses, Purpose: "建筑业企业资质审批：核验申请企业的营业执照和安全生产许可证，申请人免提交纸质证照",
+			LegalBasis: "《国务院关于加快推进全国一体化在线政务服务平台建设的指导意见》(国发〔2018〕27号)", Jurisdiction: Province, ExpectedVolume: 200})
+		if err != nil {
+			return nil, err
+		}
+		if gLib, err = approve(req, exchange.Decision{Reason: "同意按持证主体查询，用于审批核验"}); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		sum.Notes = append(sum.Notes, "演示目录中没有电子证照库，未演示按持证主体查询证照")
+	}
+
 	// The consumers' systems and their uses.
 	rng := rand.New(rand.NewPCG(DefaultSeed, 21))
 	purposes := []string{"养老保险待遇领取资格认证", "失业保险金申领审核", "工伤保险待遇核定", "社会保障卡制卡信息核验"}
@@ -380,6 +403,27 @@ func LoadExchange(ctx context.Context, db *store.DB, keys *gm.Keyring, ids *iden
 			return nil, err
 		}
 	}
+	if gLib != nil {
+		// Companies holding certificates, as their applications would come.
+		var ks []string
+		for offset := 0; len(ks) < 200; offset += 1000 {
+			certs, _, err := db.Certificates(ctx, huitong.CertFilter{Offset: offset, Limit: 1000})
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range certs {
+				if _, err := gbcode.USCC(c.HolderID); err == nil && !slices.Contains(ks, c.HolderID) {
+					ks = append(ks, c.HolderID)
+				}
+			}
+			if len(certs) < 1000 {
+				break
+			}
+		}
+		if err := use(system(zjt, "建筑市场监管与诚信信息平台"), gLib, ks, 50, 0, "ZJ62-2026-%05d"); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := x.Checkpoint(sys); err != nil {
 		return nil, err
 	}
@@ -394,7 +438,7 @@ func LoadExchange(ctx context.Context, db *store.DB, keys *gm.Keyring, ids *iden
 // that can be shared.
 func findAPIResource(ctx context.Context, cat *catalog.Service, depts []*huitong.Department) (*huitong.Resource, error) {
 	r, err := findResource(ctx, cat, func(p *huitong.Resource) bool {
-		return p.Mount.Kind == huitong.MountAPI && p.ShareType != huitong.ShareNone && p.KeyItem() != nil && p.Level == huitong.LevelProvince
+		return p.Mount.Kind == huitong.MountAPI && !strings.HasPrefix(p.Mount.URL, "/") && p.ShareType != huitong.ShareNone && p.KeyItem() != nil && p.Level == huitong.LevelProvince
 	})
 	if err != nil {
 		return nil, fmt.Errorf("演示目录中没有可共享的部门接口资源，未演示接口网关")

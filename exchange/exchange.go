@@ -71,6 +71,7 @@ type Service struct {
 	apiKeys   *ttlCache[string, *huitong.Principal]
 	depts     *ttlCache[string, *huitong.Department]
 	creds     *ttlCache[string, *credential]
+	local     sync.Map // mount path -> LocalSource
 
 	keyMu       sync.Mutex
 	signer      *gm.PrivateKey

@@ -99,3 +99,25 @@ func TestVerifyResultJSON(t *testing.T) {
 		}
 	}
 }
+
+// A key carries its jurisdiction: the address code of an ID number, the
+// registration division (positions 3-8) of a credit code.
+func TestKeyJurisdiction(t *testing.T) {
+	id := "62010219900307123" + string(gbcode.CitizenIDCheck("62010219900307123"))
+	uscc := gbcode.MakeUSCC('9', '1', "620102", "MA74XXXX")
+	wrong := uscc[:17] + map[bool]string{true: "1", false: "0"}[uscc[17] == '0']
+	for _, c := range []struct {
+		kind      huitong.KeyKind
+		key, want string
+	}{
+		{huitong.KeyCitizenID, id, "620102"},
+		{huitong.KeyUSCC, uscc, "620102"},
+		{huitong.KeyUSCC, "91620102MA74XXXX0", ""}, // too short
+		{huitong.KeyUSCC, wrong, ""},               // wrong check character
+		{huitong.KeyOther, uscc, ""},
+	} {
+		if got := exchange.KeyJurisdiction(c.kind, c.key); got != c.want {
+			t.Errorf("%s %q: got %q, want %q", c.kind, c.key, got, c.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package exchange_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -198,6 +199,94 @@ func TestAPIMountedGateway(t *testing.T) {
 		})
 		if _, _, err := e.Exchange.Get(e.As("rs"), q(e.Marriage, married)); huitong.ErrorCode(err) != huitong.EFORBIDDEN {
 			t.Errorf("consumer without grant: got %v", err)
+		}
+	})
+}
+
+// A resource mounted at a path the platform serves itself (the certificate
+// library) is answered in process by its LocalSource, under the same
+// grant, scope, projection, masking and audit as a department's API.
+func TestPlatformSource(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db, exchangetest.Options{ProviderURL: "https://mz.example.gov.cn/marriage/{key}"})
+		e := a.e
+		ctx := t.Context()
+		if _, err := e.Publish(ctx, e.MZ, &huitong.Resource{Name: "未知平台接口", ShareType: huitong.ShareConditional, ShareCondition: "x",
+			UpdateCycle: huitong.CycleRealtime, Format: huitong.FormatService, ShareMethods: []huitong.ShareMethod{huitong.MethodService},
+			Classification: huitong.Classification{Class: "1", Item: "05", Category: "001"},
+			Mount:          huitong.Mount{Kind: huitong.MountAPI, URL: "/api/v1/everything"},
+			Items:          []huitong.Item{{Name: "持证主体代码", Code: "CZZTDM", Type: "C", Length: 18, Key: true, KeyKind: huitong.KeyOther}}}); !strings.Contains(fmt.Sprint(err), "/api/v1/certificate-library") {
+			t.Fatalf("unknown platform path: got %v, want a refusal naming the paths there are", err)
+		}
+		lib, err := e.Publish(ctx, e.MZ, &huitong.Resource{Name: "电子证照库", ShareType: huitong.ShareConditional, ShareCondition: "按持证主体查询",
+			UpdateCycle: huitong.CycleRealtime, Format: huitong.FormatService, ShareMethods: []huitong.ShareMethod{huitong.MethodService},
+			Classification: huitong.Classification{Class: "1", Item: "05", Category: "001"},
+			Mount:          huitong.Mount{Kind: huitong.MountAPI, URL: "/api/v1/certificate-library"},
+			Items: []huitong.Item{
+				{Name: "持证主体代码", Code: "CZZTDM", Type: "C", Length: 18, Key: true, KeyKind: huitong.KeyOther, Sensitive: true},
+				{Name: "持证主体", Code: "CZZT", Type: "C", Length: 200, Sensitive: true},
+				{Name: "证照名称", Code: "ZZMC", Type: "C", Length: 2000},
+				{Name: "证照状态", Code: "ZZZT", Type: "C", Length: 2000},
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Grant(ctx, "county", "mz", lib, exchange.RequestInput{Items: []string{"CZZT", "ZZMC"}}); err != nil {
+			t.Fatal(err)
+		}
+		near, far := e.PeopleKeys[0], e.PeopleKeys[len(e.PeopleKeys)-1]
+		key, _ := a.apiKey("county")
+		query := func(k string) response {
+			return a.call("POST", "/api/v1/resources/"+esc(lib)+"/query", key, map[string]any{"keys": []string{k}, "purpose": "免提交结婚证"})
+		}
+		answer := func(r response) (map[string]any, string) {
+			items, _ := r.body["items"].([]any)
+			if r.status != 200 || len(items) != 1 {
+				t.Fatalf("got %d %s", r.status, r.raw)
+			}
+			it := items[0].(map[string]any)
+			data, _ := it["data"].(map[string]any)
+			reason, _ := it["error"].(string)
+			return data, reason
+		}
+
+		// Before the platform serves the path: unavailable, not a crash.
+		if r := query(near); r.status != 503 || r.rule() != "upstream.local" {
+			t.Fatalf("unserved path: got %d %s", r.status, r.raw)
+		}
+
+		var calls atomic.Int64
+		e.Exchange.ServeLocal("/api/v1/certificate-library", func(ctx context.Context, k string) (map[string]string, string, error) {
+			calls.Add(1)
+			if k != near && k != far {
+				return nil, "", huitong.Errorf(huitong.ENOTFOUND, "没有证照")
+			}
+			return map[string]string{"CZZTDM": k, "CZZT": "王芳", "ZZMC": "结婚证；居民身份证", "ZZZT": "有效；有效", "SECRET": "x"}, k[:6], nil
+		})
+		data, reason := answer(query(near))
+		if reason != "" || len(data) != 2 || data["ZZMC"] != "结婚证；居民身份证" || data["CZZT"] == "王芳" || data["CZZT"] == "" {
+			t.Fatalf("granted query: got %v %q, want the granted items only, 持证主体 masked", data, reason)
+		}
+		entry, d := lastEntry(t, db, exchange.ActQuery)
+		if entry.Result != "ok" || d["via"] != "platform" || entry.Object != lib {
+			t.Errorf("audit: got %+v %v", entry, d)
+		}
+		// Outside the county grant's jurisdiction (as the source says), and
+		// unknown: the consumer sees neither apart, the audit trail does.
+		for k, why := range map[string]string{far: "subject.out_of_scope", e.PeopleKeys[1]: "subject.not_found"} {
+			r := query(k)
+			if data, _ := answer(r); len(data) != 0 || !strings.Contains(string(r.raw), `"found":false`) {
+				t.Errorf("%s: got %s", why, r.raw)
+			}
+			if _, d := lastEntry(t, db, exchange.ActQuery); d["reason"] != why {
+				t.Errorf("%s: audit reason %v", why, d["reason"])
+			}
+		}
+		// No grant, no call.
+		before := calls.Load()
+		other, _ := a.apiKey("other")
+		if r := a.call("POST", "/api/v1/resources/"+esc(lib)+"/query", other, map[string]any{"keys": []string{near}, "purpose": "核查证照"}); r.status != 403 || calls.Load() != before {
+			t.Errorf("without a grant: got %d %s, %d calls", r.status, r.raw, calls.Load()-before)
 		}
 	})
 }

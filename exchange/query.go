@@ -203,9 +203,8 @@ func keyJurisdiction(res *resourceView, key string) string {
 		_, _, div := gbcode.CitizenIDInfo(key)
 		return div
 	case huitong.KeyUSCC:
-		d, err := gbcode.DivisionCode(key)
-		if err == nil {
-			return d
+		if code, err := gbcode.USCC(key); err == nil {
+			return code[2:8]
 		}
 	}
 	return ""
@@ -217,6 +216,9 @@ func keyJurisdiction(res *resourceView, key string) string {
 func (s *Service) fetch(ctx context.Context, res *resourceView, key string) (map[string]string, string, error) {
 	switch res.Mount.Kind {
 	case huitong.MountAPI:
+		if isLocal(res) {
+			return s.localFetch(ctx, res, key)
+		}
 		data, err := s.proxyFetch(ctx, res, key)
 		return data, keyJurisdiction(res, key), err
 	case huitong.MountTable:
@@ -376,7 +378,9 @@ func (s *Service) query(ctx context.Context, q *Query, batch bool) (*Result, err
 		if batch {
 			extra["batch"] = len(q.Keys)
 		}
-		if u.res.Mount.Kind == huitong.MountAPI {
+		if isLocal(u.res) {
+			extra["via"] = "platform"
+		} else if u.res.Mount.Kind == huitong.MountAPI {
 			extra["via"] = "api"
 		}
 		switch {
