@@ -280,6 +280,27 @@ func TestBrowserCertificates(t *testing.T) {
 	if got := textOf("#refusal-rule"); got != "cert.show_used" {
 		t.Errorf("refusal rule: got %q, want cert.show_used", got)
 	}
+
+	// 住建厅, granted queries on the certificate library (电子证照库) by
+	// the demo, finds the new licence through the exchange's 联机查询.
+	signIn("zjt")
+	do("open 联机查询", chromedp.Navigate(base+"/exchange/query"), chromedp.WaitVisible(chromedp.ID("q-grant")))
+	grant, err := chromedp.Run(bctx, chromedp.Evaluate[string](`([...document.querySelectorAll("#q-grant option")].find(o => o.textContent.includes("电子证照库")) || {value: ""}).value`))
+	if err != nil || grant == "" {
+		t.Fatalf("联机查询: no grant on 电子证照库 (%v)", err)
+	}
+	do("query the library",
+		chromedp.SetValue(chromedp.ID("q-grant"), grant),
+		chromedp.SendKeys(chromedp.ID("q-key"), holderID),
+		chromedp.SendKeys(chromedp.ID("q-purpose"), "建筑业企业资质审批：核验营业执照"),
+		clickNav(chromedp.ID("q-submit")),
+		chromedp.WaitVisible(chromedp.ID("query-result")),
+	)
+	rows := textOf("#query-result")
+	if !strings.Contains(rows, id) || !strings.Contains(rows, "营业执照") || !strings.Contains(rows, "有效") || strings.Contains(rows, holderName) {
+		t.Errorf("library query: got %q, want the licence %s, valid, and the holder's name masked", rows, id)
+	}
+	screenshot(t, bctx, "cert-library-query")
 }
 
 // clickNav clicks the element sel and waits until the page the click leads
