@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -430,4 +431,40 @@ func (s *Service) VerifyFile(ctx context.Context, data []byte) (*Verification, e
 		on.Reasons = append(on.Reasons, off.Reasons...)
 	}
 	return on, nil
+}
+
+// ParseScan reads what a verifier typed or a handheld scanner entered from
+// a certificate's or a show code's QR code: the verification link
+// (…/verify/{id}, …/verify/show?code=NNNNNN), a bare 6-digit show code or a
+// bare identifier. Only the link's path and query count, not its host. It
+// returns the identifier or the show code, the other empty; both empty for
+// empty text.
+func ParseScan(text string) (id, code string) {
+	text = strings.TrimSpace(text)
+	if isShowCode(text) {
+		return "", text
+	}
+	u, err := url.Parse(text)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return text, ""
+	}
+	if u.Path == "/verify/show" {
+		return "", strings.TrimSpace(u.Query().Get("code"))
+	}
+	if rest, ok := strings.CutPrefix(u.Path, "/verify/"); ok && rest != "" {
+		return rest, ""
+	}
+	return text, ""
+}
+
+func isShowCode(s string) bool {
+	if len(s) != 6 {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -295,6 +295,25 @@ func TestCertShowCode(t *testing.T) {
 	if v, _ := verifier.get("/verify/show?code=" + code).doc.Find("#show-code-input").Attr("value"); v != code {
 		t.Errorf("prefilled code: got %q, want %q", v, code)
 	}
+	// A handheld scanner types the QR code's link into the identifier
+	// field: the show code's link leads to the same form, the certificate's
+	// to its verdict.
+	scan := func(text string) string {
+		t.Helper()
+		res := verifier.get("/verify?id=" + url.QueryEscape(text))
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("scan %q: got %d, want 303", text, res.status)
+		}
+		return res.header.Get("Location")
+	}
+	showLink := scan("https://hall.example/verify/show?code=" + code)
+	if v, _ := verifier.get(showLink).doc.Find("#show-code-input").Attr("value"); showLink != "/verify/show?code="+code || v != code {
+		t.Errorf("scanned show link: went to %q, code %q; want the form filled in with %q", showLink, v, code)
+	}
+	certLink := scan(" https://hall.example/verify/" + c.ID + "\r\n")
+	if got := text(verifier.get(certLink).doc.Find("#verdict-title")); got != "✔ 证照有效" {
+		t.Errorf("scanned certificate link: went to %q, got %q, want ✔ 证照有效", certLink, got)
+	}
 	tests := []struct {
 		name   string
 		status int

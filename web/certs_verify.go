@@ -81,10 +81,19 @@ func (s *Server) renderVerify(w http.ResponseWriter, r *http.Request, status int
 	return s.render(w, r, status, "certs_verify", s.newView(r, nil, title, "verify", d))
 }
 
-// verifyIndex shows the forms; ?id= goes to that certificate's page.
+// verifyIndex shows the forms; ?id= goes to that certificate's page. The
+// field also takes what a handheld scanner types from a QR code: a
+// certificate's verification link goes to its page, a show code's link or
+// a bare 6-digit code to the show-code form, filled in (a show code is
+// good for one verification, so it is not used until the verifier asks).
 func (s *Server) verifyIndex(w http.ResponseWriter, r *http.Request, _ *request) error {
-	if id := strings.TrimSpace(r.URL.Query().Get("id")); id != "" {
-		http.Redirect(w, r, "/verify/"+url.PathEscape(id), http.StatusSeeOther)
+	if text := r.URL.Query().Get("id"); strings.TrimSpace(text) != "" {
+		switch id, code := cert.ParseScan(text); {
+		case code != "":
+			http.Redirect(w, r, "/verify/show?code="+url.QueryEscape(code), http.StatusSeeOther)
+		default:
+			http.Redirect(w, r, "/verify/"+url.PathEscape(id), http.StatusSeeOther)
+		}
 		return nil
 	}
 	return s.renderVerify(w, r, http.StatusOK, &verifyData{})
