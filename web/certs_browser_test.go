@@ -266,6 +266,17 @@ func TestBrowserCertificates(t *testing.T) {
 			chromedp.WaitVisible(chromedp.ID("verdict")),
 		)
 	}
+	// A handheld scanner at the window types the link into the identifier
+	// field and presses Enter: the show-code form comes up filled in.
+	do("scan the show code",
+		chromedp.Navigate(base+"/verify"),
+		chromedp.WaitVisible(chromedp.ID("verify-id-input")),
+		chromedp.SendKeys(chromedp.ID("verify-id-input"), showURL+"\n"),
+		chromedp.WaitVisible(chromedp.ID("show-code-input")),
+	)
+	if v, err := chromedp.Run(bctx, chromedp.Value(chromedp.ID("show-code-input"))); err != nil || v != code {
+		t.Errorf("scanned show link: form holds %q (%v), want %s", v, err, code)
+	}
 	verifyCode("verify the show code")
 	if got := textOf("#verdict-title"); got != "✔ 证照有效" {
 		t.Errorf("show code, first time: got %q, want ✔ 证照有效", got)
