@@ -64,6 +64,9 @@ func (s *Service) SetCredential(ctx context.Context, code, header, value string)
 	if res.Mount.Kind != huitong.MountAPI {
 		return refuse(huitong.EINVALID, "mount.kind", "资源 %s 不是挂接为部门接口的资源", res.Code)
 	}
+	if isLocal(res) {
+		return refuse(huitong.EINVALID, "mount.kind", "资源 %s 由本平台内置接口 %s 提供，不需要接口凭据", res.Code, res.Mount.URL)
+	}
 	if header == "" {
 		header = "Authorization"
 	}

@@ -282,6 +282,10 @@ func TestPlatformSource(t *testing.T) {
 				t.Errorf("%s: audit reason %v", why, d["reason"])
 			}
 		}
+		// A platform source takes no credential.
+		if r := a.call("PUT", "/api/v1/resource-credentials", a.login("mz"), map[string]string{"resource": lib, "value": "Bearer x"}); r.status != 400 || r.rule() != "mount.kind" {
+			t.Errorf("credential for a platform source: got %d %s", r.status, r.raw)
+		}
 		// No grant, no call.
 		before := calls.Load()
 		other, _ := a.apiKey("other")
