@@ -312,6 +312,20 @@ func TestBrowserCertificates(t *testing.T) {
 		t.Errorf("library query: got %q, want the licence %s, valid, and the holder's name masked", rows, id)
 	}
 	screenshot(t, bctx, "cert-library-query")
+	hits, err := m.Catalog.Search(huitong.WithPrincipal(ctx, huitong.System), huitong.ResourceFilter{Query: "电子证照库", Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var libCode string
+	for _, r := range hits.Items {
+		if r.Name == "电子证照库" {
+			libCode = r.Code
+		}
+	}
+	do("the library's catalog entry", chromedp.Navigate(base+"/catalog/r/"+libCode), chromedp.WaitVisible(chromedp.ID("mount-url")))
+	if got := textOf("#mount-url"); !strings.Contains(got, "/api/v1/certificate-library") || !strings.Contains(got, "平台内置 · 电子证照库") {
+		t.Errorf("mount of 电子证照库: got %q", got)
+	}
 }
 
 // clickNav clicks the element sel and waits until the page the click leads

@@ -102,6 +102,8 @@ func mustParsePages(s *Server) map[string]*template.Template {
 			return strings.Join(out, "、")
 		},
 		"contains": func(list []string, v string) bool { return slices.Contains(list, v) },
+		// platformSource names the platform's own API a mount URL is, or "".
+		"platformSource": func(u string) string { return huitong.PlatformSources[u] },
 		// elementValue shows a value of a data element, with its name in
 		// the element's national code table when it has one: "女(2)".
 		"elementValue": func(element, value string) string {
