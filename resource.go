@@ -2,6 +2,7 @@ package huitong
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -173,10 +174,17 @@ type Item struct {
 type Mount struct {
 	Kind    MountKind `json:"kind"`
 	Table   string    `json:"table,omitempty"`   // for table mounts: the platform table name
-	URL     string    `json:"url,omitempty"`     // for api mounts: the provider's endpoint
+	URL     string    `json:"url,omitempty"`     // for api mounts: the provider's endpoint, or a PlatformSources path
 	Method  string    `json:"method,omitempty"`  // for api mounts: GET or POST
 	Path    string    `json:"path,omitempty"`    // for file mounts: where the files are
 	Comment string    `json:"comment,omitempty"` // free text
+}
+
+// OnPlatform reports whether the mount is one of the platform's own
+// sources (PlatformSources): an API mount whose URL is a path, not an
+// http(s) address.
+func (m *Mount) OnPlatform() bool {
+	return m.Kind == MountAPI && strings.HasPrefix(m.URL, "/")
 }
 
 // Resource is one version of a catalog entry (信息资源目录条目).

@@ -213,13 +213,14 @@ func validateMount(v *huitong.Validation, r *huitong.Resource) {
 	text(v, "mount.comment", &m.Comment, false, 500, "挂接说明")
 	switch m.Kind {
 	case huitong.MountAPI:
-		u, err := url.Parse(strings.TrimSpace(m.URL))
+		raw := strings.TrimSpace(m.URL)
+		u, err := url.Parse(raw)
 		switch {
-		case strings.HasPrefix(strings.TrimSpace(m.URL), "/"):
-			if _, ok := huitong.PlatformSources[strings.TrimSpace(m.URL)]; !ok {
+		case strings.HasPrefix(raw, "/"):
+			if _, ok := huitong.PlatformSources[raw]; !ok {
 				v.Add("mount.url", "url", "平台内置接口只有 %s，“%s”不是其中之一；部门接口须为 http(s):// 开头的完整地址", platformSourceList(), m.URL)
 			} else {
-				m.URL = strings.TrimSpace(m.URL)
+				m.URL = raw
 			}
 		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil:
 			v.Add("mount.url", "url", "部门接口地址须为 http(s):// 开头的完整地址，且不含用户名密码")

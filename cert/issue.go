@@ -256,22 +256,10 @@ func isSerial(s string) bool {
 func isDecimal(s string, maxFrac int) bool {
 	s = strings.TrimPrefix(s, "-")
 	whole, frac, dot := strings.Cut(s, ".")
-	if !allDigits(whole) || (dot && !allDigits(frac)) {
+	if !isDigits(whole) || (dot && !isDigits(frac)) {
 		return false
 	}
 	return maxFrac < 0 || len(frac) <= maxFrac
-}
-
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // isDateOnly reports whether s has the shape YYYY-MM-DD, so that a date
@@ -280,7 +268,7 @@ func isDateOnly(s string) bool {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
 		return false
 	}
-	return allDigits(s[:4]) && allDigits(s[5:7]) && allDigits(s[8:])
+	return isDigits(s[:4]) && isDigits(s[5:7]) && isDigits(s[8:])
 }
 
 // Issue signs and stores one certificate (see huitong.CertService).

@@ -441,7 +441,7 @@ func (s *Service) VerifyFile(ctx context.Context, data []byte) (*Verification, e
 // empty text.
 func ParseScan(text string) (id, code string) {
 	text = strings.TrimSpace(text)
-	if isShowCode(text) {
+	if len(text) == 6 && isDigits(text) {
 		return "", text
 	}
 	u, err := url.Parse(text)
@@ -455,16 +455,4 @@ func ParseScan(text string) (id, code string) {
 		return rest, ""
 	}
 	return text, ""
-}
-
-func isShowCode(s string) bool {
-	if len(s) != 6 {
-		return false
-	}
-	for i := range len(s) {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"time"
 
 	"huitong"
@@ -438,7 +437,7 @@ func LoadExchange(ctx context.Context, db *store.DB, keys *gm.Keyring, ids *iden
 // that can be shared.
 func findAPIResource(ctx context.Context, cat *catalog.Service, depts []*huitong.Department) (*huitong.Resource, error) {
 	r, err := findResource(ctx, cat, func(p *huitong.Resource) bool {
-		return p.Mount.Kind == huitong.MountAPI && !strings.HasPrefix(p.Mount.URL, "/") && p.ShareType != huitong.ShareNone && p.KeyItem() != nil && p.Level == huitong.LevelProvince
+		return p.Mount.Kind == huitong.MountAPI && !p.Mount.OnPlatform() && p.ShareType != huitong.ShareNone && p.KeyItem() != nil && p.Level == huitong.LevelProvince
 	})
 	if err != nil {
 		return nil, fmt.Errorf("演示目录中没有可共享的部门接口资源，未演示接口网关")

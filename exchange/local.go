@@ -2,7 +2,6 @@ package exchange
 
 import (
 	"context"
-	"strings"
 
 	"huitong"
 )
@@ -21,9 +20,7 @@ func (s *Service) ServeLocal(path string, src LocalSource) {
 }
 
 // isLocal reports whether a resource is answered by a LocalSource.
-func isLocal(res *resourceView) bool {
-	return res.Mount.Kind == huitong.MountAPI && strings.HasPrefix(res.Mount.URL, "/")
-}
+func isLocal(res *resourceView) bool { return res.Mount.OnPlatform() }
 
 // localFetch asks the source serving res's mount path.
 func (s *Service) localFetch(ctx context.Context, res *resourceView, key string) (map[string]string, string, error) {
