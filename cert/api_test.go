@@ -12,12 +12,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"huitong"
 	"huitong/catalog"
 	"huitong/cert"
 	"huitong/gm"
 	"huitong/httpapi"
 	"huitong/identity"
+	"huitong/ingest"
 	"huitong/store"
 	"huitong/store/storetest"
 )
@@ -155,6 +159,21 @@ func TestAPI(t *testing.T) {
 		errs, _ := out["errors"].([]any)
 		if status != 200 || out["issued"] != float64(0) || len(errs) != 2 {
 			t.Errorf("batch: got %d %v, want a report with 2 errors on row 3 and nothing issued", status, out)
+		}
+		// The same as a workbook, told by its media type, and as GBK.
+		f := excelize.NewFile()
+		f.SetSheetRow("Sheet1", "A1", &[]any{"持证主体名称", "持证主体代码", "法定代表人", "成立日期"})
+		f.SetSheetRow("Sheet1", "A2", &[]any{"甲公司", company(51), "王五", "2020-01-01"})
+		var xlsx bytes.Buffer
+		f.Write(&xlsx)
+		status, out, _ = call("POST", "/api/v1/certificates/batch?type="+e.licence.Code, scjg, ingest.XLSXType, xlsx.Bytes())
+		if ids, _ := out["ids"].([]any); status != 200 || out["issued"] != float64(1) || len(ids) != 1 {
+			t.Errorf("Excel batch: got %d %v, want one issued", status, out)
+		}
+		gbk, _ := simplifiedchinese.GBK.NewEncoder().String("持证主体名称,持证主体代码,法定代表人,成立日期\r\n乙公司," + company(52) + ",赵六,2020-01-01\r\n")
+		status, out, _ = call("POST", "/api/v1/certificates/batch?type="+e.licence.Code, scjg, "text/csv", []byte(gbk))
+		if status != 200 || out["issued"] != float64(1) {
+			t.Errorf("GBK batch: got %d %v, want one issued", status, out)
 		}
 
 		status, out, _ = call("POST", "/api/v1/certificates/"+id+"/revoke", scjg, "application/json", jsonBody(map[string]string{"reason": "吊销"}))

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -20,24 +19,44 @@ import (
 	"huitong/audit"
 	"huitong/gbcode"
 	"huitong/gm"
+	"huitong/ingest"
 	"huitong/store"
 )
 
 // BatchFormat is the format of a batch file.
 type BatchFormat string
 
-// Batch file formats: CSV with a header row, or JSON lines (one
+// Batch file formats: CSV with a header row, an Excel workbook (the first
+// sheet, or the one whose header names 持证主体代码), or JSON lines (one
 // huitong.IssueRequest per line).
 const (
 	BatchCSV   BatchFormat = "csv"
+	BatchXLSX  BatchFormat = "xlsx"
 	BatchJSONL BatchFormat = "jsonl"
 )
 
+// BatchFormatFor returns the batch format a file name's extension says:
+// xlsx, jsonl (.jsonl, .ndjson), else csv.
+func BatchFormatFor(fileName string) BatchFormat {
+	name := strings.ToLower(fileName)
+	switch {
+	case strings.HasSuffix(name, ".xlsx"):
+		return BatchXLSX
+	case strings.HasSuffix(name, ".jsonl"), strings.HasSuffix(name, ".ndjson"):
+		return BatchJSONL
+	}
+	return BatchCSV
+}
+
 // BatchRow is one row of a batch: its number in the file (the header is
-// row 1 in CSV; the first line is row 1 in JSON lines) and the request.
+// row 1 in CSV; the first line is row 1 in JSON lines) and the request,
+// or Err for a row that could not be read at all (bytes in another
+// encoding, an unbalanced quote, too many cells), which IssueBatch reports
+// as it is.
 type BatchRow struct {
 	Row int
 	Req huitong.IssueRequest
+	Err *RowError
 }
 
 // RowError is one problem with one row, like the catalog import's.
@@ -80,89 +99,153 @@ var fixedColumns = map[string]string{
 	"validto": "validTo", "有效期截止": "validTo", "有效期截止日期": "validTo",
 }
 
-// ReadBatch parses a batch file. CSV: UTF-8 (a BOM is skipped), a header
-// row naming holderName, holderId, optional serial, validFrom, validTo
-// (or 持证主体名称, 持证主体代码, 证照编号, 有效期起始, 有效期截止) and the type's
-// items by code or name. JSON lines: one IssueRequest object per line,
-// blank lines skipped. EINVALID for a file that cannot be read at all;
-// row problems come later from IssueBatch.
+// ReadBatch parses a batch file. CSV (UTF-8 with or without BOM,
+// GBK/GB18030 or UTF-16 with BOM, detected as data deliveries are; the
+// delimiter sniffed) and Excel: a header row naming holderName, holderId,
+// optional serial, validFrom, validTo (or 持证主体名称, 持证主体代码, 证照编号,
+// 有效期起始, 有效期截止) and the type's items by code or name. In Excel, rows
+// above the header (titles) are skipped, and date cells may be Excel dates.
+// JSON lines: one IssueRequest object per line, blank lines skipped.
+// EINVALID for a file that cannot be read at all (not text, unknown
+// encoding, no header, a header with unknown, repeated or missing
+// required columns); ETOOLARGE past the size limits of data deliveries.
+// Problems of single rows come later from IssueBatch.
 func ReadBatch(r io.Reader, format BatchFormat, t *huitong.CertType) ([]BatchRow, error) {
+	switch format {
+	case BatchJSONL:
+		return readJSONL(r)
+	case BatchCSV, BatchXLSX, "":
+		return readTable(r, format, t)
+	}
+	return nil, fieldErr("format", "enum", "批量文件格式应为 csv、xlsx 或 jsonl")
+}
+
+func readJSONL(r io.Reader) ([]BatchRow, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xEF\xBB\xBF")) {
 		br.Discard(3)
 	}
-	switch format {
-	case BatchJSONL:
-		var rows []BatchRow
-		sc := bufio.NewScanner(br)
-		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-		for n := 1; sc.Scan(); n++ {
-			line := bytes.TrimSpace(sc.Bytes())
-			if len(line) == 0 {
-				continue
+	var rows []BatchRow
+	sc := bufio.NewScanner(br)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var req huitong.IssueRequest
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			return nil, huitong.Errorf(huitong.EINVALID, "第 %d 行不是有效的 JSON 对象: %s", n, err.Error())
+		}
+		rows = append(rows, BatchRow{Row: n, Req: req})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, huitong.Errorf(huitong.EINVALID, "无法读取 JSON lines 文件: %s", err.Error())
+	}
+	return rows, nil
+}
+
+// holderIDHeaders are the names of the column that finds the header row
+// of an Excel sheet.
+var holderIDHeaders = []string{"持证主体代码", "holderId"}
+
+func readTable(r io.Reader, format BatchFormat, t *huitong.CertType) ([]BatchRow, error) {
+	tab, err := ingest.OpenTable(r, string(format), ingest.TableOptions{HeaderNames: holderIDHeaders})
+	if err != nil {
+		return nil, err
+	}
+	defer tab.Close()
+	excel := format == BatchXLSX
+	byName := map[string]string{}
+	dates := map[string]bool{"validFrom": true, "validTo": true}
+	for _, it := range t.Items {
+		// The header's cells come normalised (gbcode.Normalize: trimmed,
+		// full-width digits and letters made half-width), the names alike.
+		byName[it.Code], byName[strings.ToLower(it.Code)], byName[gbcode.Normalize(it.Name)] = it.Code, it.Code, it.Code
+		dates["data."+it.Code] = it.Type == huitong.TypeDate
+	}
+	header := tab.Columns()
+	cols := make([]func(req *huitong.IssueRequest, v string), len(header))
+	seen := map[string]int{} // field -> column (1-based)
+	for i, h := range header {
+		var field string
+		if f, ok := fixedColumns[strings.ToLower(h)]; ok {
+			field = f
+		} else if code, ok := byName[h]; ok {
+			field = "data." + code
+		} else if h != "" {
+			return nil, &huitong.Error{Code: huitong.EINVALID, Message: fmt.Sprintf("表头第 %d 列“%s”不是“%s”的信息项", i+1, h, t.Name),
+				Fields: []huitong.FieldError{{Field: h, Rule: "unknown", Message: "未知列"}}}
+		} else {
+			continue
+		}
+		if j, dup := seen[field]; dup {
+			return nil, &huitong.Error{Code: huitong.EINVALID, Message: fmt.Sprintf("表头第 %d 列“%s”与第 %d 列“%s”是同一项", i+1, h, j, header[j-1]),
+				Fields: []huitong.FieldError{{Field: h, Rule: "duplicate", Message: "重复的列"}}}
+		}
+		seen[field] = i + 1
+		set := setter(field)
+		if excel && dates[field] {
+			// A date cell comes as Excel's serial number of the day.
+			base := set
+			set = func(req *huitong.IssueRequest, v string) {
+				if d, ok := ingest.ExcelDate(v); ok {
+					v = d
+				}
+				base(req, v)
 			}
-			var req huitong.IssueRequest
-			dec := json.NewDecoder(bytes.NewReader(line))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&req); err != nil {
-				return nil, huitong.Errorf(huitong.EINVALID, "第 %d 行不是有效的 JSON 对象: %s", n, err.Error())
+		}
+		cols[i] = set
+	}
+	var missing []string
+	for _, f := range [...]struct{ field, name string }{{"holderName", "持证主体名称"}, {"holderId", "持证主体代码"}} {
+		if seen[f.field] == 0 {
+			missing = append(missing, f.name)
+		}
+	}
+	for _, it := range t.Items {
+		if it.Required && seen["data."+it.Code] == 0 {
+			missing = append(missing, it.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &huitong.Error{Code: huitong.EINVALID, Message: fmt.Sprintf("表头缺少必填列: %s", strings.Join(missing, "、")),
+			Fields: []huitong.FieldError{{Field: missing[0], Rule: "missing", Message: "缺少必填列"}}}
+	}
+	var rows []BatchRow
+	for {
+		n, cells, bad, err := tab.Next()
+		if errors.Is(err, io.EOF) {
+			return rows, nil
+		} else if err != nil {
+			return nil, err
+		}
+		if bad != nil {
+			rows = append(rows, BatchRow{Row: n, Err: &RowError{Row: n, Rule: bad.Rule, Message: bad.Message, Value: clip(bad.Value)}})
+			continue
+		}
+		req := huitong.IssueRequest{Data: make(map[string]string, len(t.Items))}
+		empty := true
+		for i, v := range cells {
+			if i < len(cols) && cols[i] != nil && strings.TrimSpace(v) != "" {
+				cols[i](&req, v)
+				empty = false
 			}
+		}
+		if !empty {
 			rows = append(rows, BatchRow{Row: n, Req: req})
 		}
-		if err := sc.Err(); err != nil {
-			return nil, huitong.Errorf(huitong.EINVALID, "无法读取 JSON lines 文件: %s", err.Error())
-		}
-		return rows, nil
-	case BatchCSV, "":
-		cr := csv.NewReader(br)
-		cr.FieldsPerRecord = -1
-		header, err := cr.Read()
-		if err != nil {
-			return nil, huitong.Errorf(huitong.EINVALID, "CSV 文件没有表头行")
-		}
-		byName := map[string]string{}
-		for _, it := range t.Items {
-			byName[it.Code], byName[strings.ToLower(it.Code)], byName[it.Name] = it.Code, it.Code, it.Code
-		}
-		cols := make([]func(req *huitong.IssueRequest, v string), len(header))
-		for i, h := range header {
-			h = strings.TrimSpace(h)
-			if f, ok := fixedColumns[strings.ToLower(h)]; ok {
-				cols[i] = setter(f)
-			} else if code, ok := byName[h]; ok {
-				cols[i] = func(req *huitong.IssueRequest, v string) { req.Data[code] = v }
-			} else if h != "" {
-				return nil, &huitong.Error{Code: huitong.EINVALID, Message: fmt.Sprintf("表头第 %d 列“%s”不是“%s”的信息项", i+1, h, t.Name),
-					Fields: []huitong.FieldError{{Field: h, Rule: "unknown", Message: "未知列"}}}
-			}
-		}
-		var rows []BatchRow
-		for n := 2; ; n++ {
-			rec, err := cr.Read()
-			if errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				return nil, huitong.Errorf(huitong.EINVALID, "CSV 第 %d 行无法解析: %s", n, err.Error())
-			}
-			req := huitong.IssueRequest{Data: make(map[string]string, len(t.Items))}
-			empty := true
-			for i, v := range rec {
-				if i < len(cols) && cols[i] != nil && strings.TrimSpace(v) != "" {
-					cols[i](&req, v)
-					empty = false
-				}
-			}
-			if !empty {
-				rows = append(rows, BatchRow{Row: n, Req: req})
-			}
-		}
-		return rows, nil
 	}
-	return nil, fieldErr("format", "enum", "批量文件格式应为 csv 或 jsonl")
 }
 
 func setter(field string) func(req *huitong.IssueRequest, v string) {
 	return func(req *huitong.IssueRequest, v string) {
+		if code, ok := strings.CutPrefix(field, "data."); ok {
+			req.Data[code] = v
+			return
+		}
 		switch field {
 		case "holderName":
 			req.HolderName = v
@@ -253,6 +336,10 @@ func (s *Service) validateRows(ic *issueCtx, rows []BatchRow, opt BatchOptions, 
 		go func() {
 			defer wg.Done()
 			for i := k; i < len(rows); i += w {
+				if rows[i].Err != nil {
+					errs[i] = append(errs[i], *rows[i].Err)
+					continue
+				}
 				req := rows[i].Req
 				req.Source = opt.Source
 				req.Serial = strings.ToUpper(gbcode.Normalize(req.Serial))

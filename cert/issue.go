@@ -98,6 +98,8 @@ func (ic *issueCtx) build(req *huitong.IssueRequest, version int, v *huitong.Val
 		v.Add("holderName", "required", "持证主体名称不能为空")
 	} else if utf8.RuneCountInString(name) > 100 {
 		v.Add("holderName", "length", "持证主体名称最长100个字符")
+	} else if rule, msg := huitong.Hostile(name, false); rule != "" {
+		v.Add("holderName", rule, "持证主体名称%s", msg)
 	}
 	if !isSerial(req.Serial) {
 		v.Add("serial", "format", "证照编号应为1-40位数字或大写字母(GB/T 36904)，收到 %q", req.Serial)
@@ -114,6 +116,13 @@ func (ic *issueCtx) build(req *huitong.IssueRequest, version int, v *huitong.Val
 		}
 		if it.Length > 0 && utf8.RuneCountInString(val) > it.Length {
 			v.Add(f, "length", "“%s”最长%d个字符，实际%d个", it.Name, it.Length, utf8.RuneCountInString(val))
+		}
+		if rule, msg := huitong.Hostile(val, it.Type == huitong.TypeMemo); rule != "" {
+			// The certificate shows and signs what it is given: no bytes
+			// that did not decode, control or bidirectional characters
+			// (line breaks only in a memo).
+			v.Add(f, rule, "“%s”%s", it.Name, msg)
+			continue
 		}
 		switch it.Type {
 		case huitong.TypeDate:

@@ -230,11 +230,22 @@ func write(pdf *gopdf.GoPdf, text string, size, x, y float64) {
 	}
 }
 
-// wrap breaks text into lines no wider than max.
+// wrap breaks text into lines no wider than max, and at its line breaks
+// (a memo item may hold some).
 func wrap(pdf *gopdf.GoPdf, text string, size, max float64) []string {
 	var lines []string
 	line, w := []rune{}, 0.0
 	for _, r := range text {
+		switch r {
+		case '\r':
+			continue
+		case '\n':
+			lines = append(lines, string(line))
+			line, w = line[:0], 0
+			continue
+		case '\t':
+			r = ' '
+		}
 		rw := width(pdf, string(r), size)
 		if w+rw > max && len(line) > 0 {
 			lines = append(lines, string(line))

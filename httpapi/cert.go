@@ -6,9 +6,11 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"huitong"
 	"huitong/cert"
+	"huitong/ingest"
 )
 
 // registerCerts adds the certificate library's routes: types, seals,
@@ -290,9 +292,10 @@ func certList(list *huitong.CertList, f huitong.CertFilter) map[string]any {
 	return map[string]any{"items": items, "total": list.Total, "offset": f.Offset, "limit": f.Limit}
 }
 
-// batchIssue reads a CSV or JSON-lines file from the body and issues one
-// certificate per row; ?type= names the type, ?format= csv (default, or
-// by Content-Type text/csv) or jsonl, ?dryRun=true validates only,
+// batchIssue reads a CSV, Excel or JSON-lines file from the body and
+// issues one certificate per row; ?type= names the type, ?format= csv
+// (default, or by Content-Type text/csv), xlsx (or by the xlsx media
+// type) or jsonl, ?dryRun=true validates only,
 // ?partial=true issues the good rows despite bad ones.
 func (s *Server) batchIssue(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
@@ -306,8 +309,11 @@ func (s *Server) batchIssue(w http.ResponseWriter, r *http.Request) error {
 	format := cert.BatchFormat(q.Get("format"))
 	if format == "" {
 		format = cert.BatchCSV
-		if ct := r.Header.Get("Content-Type"); ct == "application/x-ndjson" || ct == "application/jsonl" {
+		switch ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.TrimSpace(ct) {
+		case "application/x-ndjson", "application/jsonl":
 			format = cert.BatchJSONL
+		case ingest.XLSXType:
+			format = cert.BatchXLSX
 		}
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxUpload))

@@ -222,8 +222,8 @@ func (s *Server) issueCert(w http.ResponseWriter, r *http.Request, rq *request) 
 	return s.renderIssue(w, r, rq, http.StatusUnprocessableEntity, d)
 }
 
-// issueBatch issues one certificate per row of an uploaded CSV or JSON
-// lines file and shows the per-row report.
+// issueBatch issues one certificate per row of an uploaded CSV, Excel or
+// JSON lines file and shows the per-row report.
 func (s *Server) issueBatch(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	types, err := s.issuable(ctx, rq.p)
@@ -240,15 +240,11 @@ func (s *Server) issueBatch(w http.ResponseWriter, r *http.Request, rq *request)
 	back := "/certs/issue?type=" + url.QueryEscape(t.Code)
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
-		s.redirect(w, r, back, true, "请选择批量签发文件(.csv 或 .jsonl)")
+		s.redirect(w, r, back, true, "请选择批量签发文件(.csv、.xlsx 或 .jsonl)")
 		return nil
 	}
 	defer file.Close()
-	format := cert.BatchCSV
-	if name := strings.ToLower(hdr.Filename); strings.HasSuffix(name, ".jsonl") || strings.HasSuffix(name, ".ndjson") {
-		format = cert.BatchJSONL
-	}
-	rows, err := cert.ReadBatch(file, format, t)
+	rows, err := cert.ReadBatch(file, cert.BatchFormatFor(hdr.Filename), t)
 	if huitong.ErrorCode(err) == huitong.EINVALID {
 		s.redirect(w, r, back, true, hdr.Filename+"："+huitong.ErrorMessage(err))
 		return nil

@@ -18,6 +18,8 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"huitong"
 	"huitong/catalog"
@@ -521,6 +523,20 @@ func TestCertBatchReport(t *testing.T) {
 			}
 		})
 	}
+	t.Run("ExcelAndGBK", func(t *testing.T) {
+		f := excelize.NewFile()
+		f.SetSheetRow("Sheet1", "A1", &[]any{"持证主体名称", "持证主体代码", "法定代表人", "成立日期"})
+		f.SetSheetRow("Sheet1", "A2", &[]any{"丁公司", company(14), "周八", "2020-01-02"})
+		var xlsx bytes.Buffer
+		f.Write(&xlsx)
+		gbk, _ := simplifiedchinese.GBK.NewEncoder().String("持证主体名称,持证主体代码,法定代表人,成立日期\r\n戊公司," + company(15) + ",吴九,2020-01-02\r\n")
+		for name, file := range map[string][]byte{"licences.xlsx": xlsx.Bytes(), "licences-gbk.csv": []byte(gbk)} {
+			res := b.postFile("/certs/issue/batch", url.Values{"csrf": {b.csrf()}, "type": {p.licence.Code}}, "file", name, file)
+			if got := text(res.doc.Find("#batch-issued")); res.status != http.StatusOK || got != "1" {
+				t.Errorf("%s: got %d, issued %q, want 1 (%s)", name, res.status, got, text(res.doc.Find(".flash")))
+			}
+		}
+	})
 	t.Run("CSRF", func(t *testing.T) {
 		res := b.postFile("/certs/issue/batch", url.Values{"type": {p.licence.Code}}, "file", "licences.csv", []byte(csv))
 		if res.status != http.StatusForbidden {
