@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
 
 	"huitong"
 	"huitong/app"
@@ -71,9 +72,10 @@ func TestBrowserCertificates(t *testing.T) {
 		t.Fatal(err)
 	}
 	licence := ""
+	var licenceType *huitong.CertType
 	for _, ty := range types {
 		if ty.Name == "营业执照" {
-			licence = ty.Code
+			licence, licenceType = ty.Code, ty
 		}
 	}
 	if licence == "" {
@@ -223,8 +225,25 @@ func TestBrowserCertificates(t *testing.T) {
 	}
 	screenshot(t, bctx, "cert-tampered")
 
-	// Signed in again: the holder's wallet, and a show code.
+	// Signed in again: a batch from an Excel workbook as a clerk saves it
+	// (a title row above the header, dates as date cells), then the
+	// holder's wallet and a show code.
 	signIn(staff)
+	book := filepath.Join(t.TempDir(), "营业执照批量.xlsx")
+	if err := os.WriteFile(book, licenceWorkbook(t, licenceType, 2), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do("batch from Excel",
+		chromedp.Navigate(base+"/certs/issue?type="+licence),
+		chromedp.WaitVisible(chromedp.ID("batch-file")),
+		chromedp.SetUploadFiles(chromedp.ID("batch-file"), []string{book}),
+		clickNav(chromedp.ID("batch-submit")),
+		chromedp.WaitVisible(chromedp.ID("batch-report")),
+	)
+	if got := textOf("#batch-issued"); got != "2" {
+		t.Errorf("Excel batch: got %q issued (%s), want 2", got, textOf("#batch-report"))
+	}
+	screenshot(t, bctx, "cert-batch-excel")
 	do("open the wallet",
 		clickNav(chromedp.CSS(`.sidenav a[href="/certs/wallet"]`)),
 		chromedp.WaitVisible(chromedp.ID("wallet-holder")),
@@ -359,4 +378,52 @@ func clickNav[S chromedp.Selectable](sel S) chromedp.Action[chromedp.Void] {
 			}
 		}
 	}
+}
+
+// licenceWorkbook is an Excel batch of n certificates of type t: a title
+// row, the header of the type's item names, and rows with a value of each
+// item's type (dates as date cells).
+func licenceWorkbook(t *testing.T, ty *huitong.CertType, n int) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	sheet := f.GetSheetName(0)
+	header := []any{"持证主体名称", "持证主体代码"}
+	for _, it := range ty.Items {
+		header = append(header, it.Name)
+	}
+	f.SetSheetRow(sheet, "A1", &[]any{"营业执照批量签发清单"})
+	f.SetSheetRow(sheet, "A2", &header)
+	dates, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		row := []any{fmt.Sprintf("兰州批量%d号商贸有限公司", i), gbcode.MakeUSCC('9', '1', "620102", fmt.Sprintf("MA7XLE%02d", i))}
+		for _, it := range ty.Items {
+			switch it.Type {
+			case huitong.TypeDate:
+				row = append(row, time.Date(2023, 4, i+1, 0, 0, 0, 0, time.UTC))
+			case huitong.TypeMoney, huitong.TypeNumber:
+				row = append(row, "100.00")
+			case huitong.TypeInteger:
+				row = append(row, 1)
+			case huitong.TypeBool:
+				row = append(row, "是")
+			default:
+				row = append(row, "批量")
+			}
+		}
+		f.SetSheetRow(sheet, fmt.Sprintf("A%d", i+3), &row)
+		for j, it := range ty.Items {
+			if it.Type == huitong.TypeDate {
+				cell, _ := excelize.CoordinatesToCellName(j+3, i+3)
+				f.SetCellStyle(sheet, cell, cell, dates)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
