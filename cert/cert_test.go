@@ -313,6 +313,20 @@ func TestTypes(t *testing.T) {
 		if strings.Join(fields, " ") != want {
 			t.Errorf("got %s, want %s", strings.Join(fields, " "), want)
 		}
+		// Names shown on every certificate hold no control or
+		// bidirectional characters.
+		hostile := &huitong.CertType{Definer: e.licence.Definer, DefinerName: "国家\u202E局", Name: "营业\x00执照", HolderKind: huitong.HolderEntity,
+			Items: []huitong.CertItem{{Code: "a", Name: "甲\u2066", Type: "C"}}, Issuers: []string{e.market}}
+		fields = nil
+		for _, f := range huitong.ErrorFields(e.s.CreateType(e.op, hostile)) {
+			fields = append(fields, f.Field+":"+f.Rule)
+		}
+		if want := "name:charset definerName:charset items[0].name:charset"; strings.Join(fields, " ") != want {
+			t.Errorf("hostile names: got %s, want %s", strings.Join(fields, " "), want)
+		}
+		if _, err := e.s.CreateSeal(e.marketAdmin, cert.SealRequest{Name: "电子证照\u202E专用章"}); ruleOf(err) != "charset" {
+			t.Errorf("hostile seal name: got %v, want rule charset", err)
+		}
 		// A provincial department's admin defines its own types; staff and
 		// county admins do not.
 		own := &huitong.CertType{Name: "测试证", HolderKind: huitong.HolderPerson, Items: []huitong.CertItem{{Code: "a", Name: "甲", Type: "C"}},

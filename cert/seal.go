@@ -159,6 +159,9 @@ func (s *Service) CreateSeal(ctx context.Context, req SealRequest) (*huitong.Sea
 	if utf8.RuneCountInString(req.Name) > 60 {
 		return nil, fieldErr("name", "length", "印章名称最长60个字符")
 	}
+	if rule, msg := huitong.Hostile(req.Name, false); rule != "" {
+		return nil, fieldErr("name", rule, "印章名称%s", msg)
+	}
 	// The maker key may need creating, in a transaction of its own: load
 	// it before opening ours (SQLite has one writer connection).
 	if _, _, err := s.makerKey(ctx); err != nil {

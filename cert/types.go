@@ -51,6 +51,11 @@ func ValidateType(t *huitong.CertType) error {
 		v.Add("name", "required", "证照名称不能为空")
 	} else if utf8.RuneCountInString(t.Name) > 50 {
 		v.Add("name", "length", "证照名称最长50个字符")
+	} else if rule, msg := huitong.Hostile(t.Name, false); rule != "" {
+		v.Add("name", rule, "证照名称%s", msg)
+	}
+	if rule, msg := huitong.Hostile(t.DefinerName, false); rule != "" {
+		v.Add("definerName", rule, "定义部门名称%s", msg)
 	}
 	if !t.HolderKind.Valid() {
 		v.Add("holderKind", "enum", "持证主体类型应为 person(自然人) 或 entity(法人和其他组织)，收到 %q", t.HolderKind)
@@ -69,6 +74,8 @@ func ValidateType(t *huitong.CertType) error {
 		seen[it.Code] = true
 		if strings.TrimSpace(it.Name) == "" {
 			v.Add(f+".name", "required", "信息项名称不能为空")
+		} else if rule, msg := huitong.Hostile(it.Name, false); rule != "" {
+			v.Add(f+".name", rule, "信息项名称%s", msg)
 		}
 		if !slices.Contains(itemTypes, it.Type) {
 			v.Add(f+".type", "enum", "数据类型 %q 无效，应为 C D N I Y L M 之一", it.Type)

@@ -48,6 +48,8 @@ func (s *Service) CreateUserHashed(ctx context.Context, u *huitong.User, hash st
 	}
 	if u.DisplayName == "" || utf8.RuneCountInString(u.DisplayName) > 50 {
 		v.Add("displayName", "required", "姓名必填，且不超过 50 个字符")
+	} else if rule, msg := huitong.Hostile(u.DisplayName, false); rule != "" {
+		v.Add("displayName", rule, "姓名%s", msg)
 	}
 	if len(u.Roles) == 0 {
 		v.Add("roles", "required", "至少需要一个角色")
@@ -211,6 +213,8 @@ func (s *Service) CreateDepartment(ctx context.Context, d *huitong.Department) e
 	}
 	if d.Name == "" || utf8.RuneCountInString(d.Name) > 100 {
 		v.Add("name", "required", "部门名称必填，且不超过 100 个字符")
+	} else if rule, msg := huitong.Hostile(d.Name, false); rule != "" {
+		v.Add("name", rule, "部门名称%s", msg)
 	}
 	if div, ok := divisions.Lookup(d.Jurisdiction); !ok || len(d.Jurisdiction) != 6 {
 		v.Add("jurisdiction", "division", "行政区划代码 %q 不在 GB/T 2260 区划表中", d.Jurisdiction)

@@ -30,6 +30,10 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string) (string, *huito
 		return "", nil, &huitong.Error{Code: huitong.EINVALID, Message: "name: 名称必填，且不超过 100 个字符",
 			Fields: []huitong.FieldError{{Field: "name", Rule: "required", Message: "名称必填，且不超过 100 个字符"}}}
 	}
+	if rule, msg := huitong.Hostile(name, false); rule != "" {
+		return "", nil, &huitong.Error{Code: huitong.EINVALID, Message: "name: 名称" + msg,
+			Fields: []huitong.FieldError{{Field: "name", Rule: rule, Message: "名称" + msg}}}
+	}
 	secret := keyPrefix + randomToken(32)
 	k := &huitong.APIKey{Prefix: secret[:len(keyPrefix)+6], Name: name, Department: p.Department, CreatedBy: p.Username, CreatedAt: s.clock.Now()}
 	err = s.db.Update(ctx, func(tx *store.Tx) error {

@@ -173,8 +173,22 @@ func TestDepartmentAdminLimits(t *testing.T) {
 				}
 			})
 		}
+		// Names that reach certificates, exports and audit views hold no
+		// control or bidirectional characters.
+		err := svc.CreateUser(admin, &huitong.User{Username: "gat4", DisplayName: "张\u202E三", Department: dept, Roles: []huitong.Role{huitong.RoleStaff}}, pw)
+		if f := huitong.ErrorFields(err); len(f) != 1 || f[0].Field != "displayName" || f[0].Rule != "charset" {
+			t.Errorf("hostile display name: got %v", err)
+		}
+		err = svc.CreateDepartment(sys, &huitong.Department{Code: gbcode.MakeUSCC('1', '1', "620100", "01360005"), Name: "兰州市\x07民政局", Jurisdiction: "620100"})
+		if f := huitong.ErrorFields(err); len(f) != 1 || f[0].Field != "name" || f[0].Rule != "charset" {
+			t.Errorf("hostile department name: got %v", err)
+		}
+		staff := huitong.WithPrincipal(context.Background(), &huitong.Principal{UserID: 98, Username: "gat", Department: dept, Roles: []huitong.Role{huitong.RoleStaff}})
+		if _, _, err := svc.CreateAPIKey(staff, "对接\u202E系统"); huitong.ErrorCode(err) != huitong.EINVALID {
+			t.Errorf("hostile API key name: got %v", err)
+		}
 		// The reviewer role belongs to the data authority only.
-		err := svc.CreateUser(sys, &huitong.User{Username: "rev2", DisplayName: "郑十一", Department: dept, Roles: []huitong.Role{huitong.RoleReviewer}}, pw)
+		err = svc.CreateUser(sys, &huitong.User{Username: "rev2", DisplayName: "郑十一", Department: dept, Roles: []huitong.Role{huitong.RoleReviewer}}, pw)
 		if huitong.ErrorCode(err) != huitong.EINVALID {
 			t.Fatalf("reviewer outside the authority: got %v", err)
 		}
