@@ -134,6 +134,13 @@ type Principal struct {
 	Department string
 	Roles      []Role
 	SessionID  string
+	// Holder is set for a certificate holder signed in to its own wallet
+	// (the citizen ID number or credit code): such a principal holds no
+	// role and no department, so every government check refuses it.
+	Holder       string
+	HolderKind   HolderKind
+	HolderName   string
+	HolderAcctID int64
 }
 
 // Has reports whether the principal holds role r. API keys hold staff rights.
@@ -148,6 +155,8 @@ func (p *Principal) Actor() string {
 		return p.Username
 	case p.KeyID != 0:
 		return "key:" + itoa(p.KeyID)
+	case p.HolderAcctID != 0:
+		return "holder:" + itoa(p.HolderAcctID)
 	}
 	return "system"
 }

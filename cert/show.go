@@ -27,16 +27,17 @@ type ShowCode struct {
 	CertID    string    `json:"certificate"`
 }
 
-// CreateShowCode makes a show code for a valid certificate. Government
-// staff acting for the holder and operators may (the holder, once holders
-// sign in); every code is audited (cert.show). ECONFLICT for a certificate
-// that is not valid now.
+// CreateShowCode makes a show code for a valid certificate. The holder
+// signed in to its own wallet may, for its own certificates, and
+// government staff acting for the holder and operators; every code is
+// audited (cert.show). ECONFLICT for a certificate that is not valid now;
+// ENOTFOUND for a holder asking for another's.
 func (s *Service) CreateShowCode(ctx context.Context, id string) (*ShowCode, error) {
 	p, err := caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !isGovStaff(p) {
+	if !isGovStaff(p) && p.Holder == "" {
 		return nil, huitong.Errorf(huitong.EFORBIDDEN, "无权为该证照生成亮证码")
 	}
 	if _, err := parseID(id); err != nil {
@@ -48,6 +49,9 @@ func (s *Service) CreateShowCode(ctx context.Context, id string) (*ShowCode, err
 		c, err := tx.FindCertificate(ctx, id)
 		if err != nil {
 			return err
+		}
+		if !isGovStaff(p) && c.HolderID != p.Holder {
+			return huitong.Errorf(huitong.ENOTFOUND, "证照不存在: %s", id)
 		}
 		if st := c.StatusAt(now); st != huitong.CertValid {
 			return huitong.Errorf(huitong.ECONFLICT, "证照状态为“%s”，不能亮证", st.Label())

@@ -79,7 +79,7 @@ func (s *Service) readable(ctx context.Context, id, action string) (*huitong.Cer
 	if err != nil {
 		return nil, err
 	}
-	if !isGovStaff(p) {
+	if !isGovStaff(p) && p.Holder == "" {
 		return nil, huitong.Errorf(huitong.EFORBIDDEN, "无权导出证照")
 	}
 	if _, err := parseID(id); err != nil {
@@ -88,6 +88,11 @@ func (s *Service) readable(ctx context.Context, id, action string) (*huitong.Cer
 	c, err := s.db.FindCertificate(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if !isGovStaff(p) && c.HolderID != p.Holder {
+		// A holder reads its own certificates only; another's is as if
+		// it did not exist.
+		return nil, huitong.Errorf(huitong.ENOTFOUND, "证照不存在: %s", id)
 	}
 	if c, err = s.hydrate(c); err != nil {
 		return nil, err
@@ -151,9 +156,51 @@ func holderKey(s string) string {
 	return gbcode.Normalize(s)
 }
 
+// MyWallet lists the certificates of the holder signed in to its own
+// wallet (huitong.Principal.Holder), from every department, newest first,
+// unmasked: they are its own. Each opening is audited (cert.wallet).
+// EFORBIDDEN for any other caller.
+func (s *Service) MyWallet(ctx context.Context, offset, limit int) (*huitong.CertList, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.Holder == "" {
+		return nil, huitong.Errorf(huitong.EFORBIDDEN, "只有持证人本人可以打开自己的证照夹")
+	}
+	if err := s.db.Audit(ctx, &huitong.AuditEntry{Actor: p.Actor(), Action: "cert.wallet", Object: maskedKey(p.Holder)}); err != nil {
+		return nil, err
+	}
+	return s.list(ctx, huitong.CertFilter{Holder: p.Holder, Offset: offset, Limit: limit})
+}
+
+// Mine returns one of the signed-in holder's own certificates, with its
+// data. ENOTFOUND for another's, as for one that does not exist;
+// EFORBIDDEN for a caller that is not a holder.
+func (s *Service) Mine(ctx context.Context, id string) (*huitong.Certificate, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.Holder == "" {
+		return nil, huitong.Errorf(huitong.EFORBIDDEN, "只有持证人本人可以查看")
+	}
+	if _, err := parseID(id); err != nil {
+		return nil, err
+	}
+	c, err := s.db.FindCertificate(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.HolderID != p.Holder {
+		return nil, huitong.Errorf(huitong.ENOTFOUND, "证照不存在: %s", id)
+	}
+	return s.hydrate(c)
+}
+
 // Wallet lists every certificate of a holder (citizen ID or credit code),
-// from every department, newest first. Until holders sign in themselves,
-// government staff at a service window and operators open it; every
+// from every department, newest first, for government staff at a service
+// window and operators (holders open their own with MyWallet); every
 // opening is audited (cert.wallet). EINVALID for a key that is neither a
 // valid citizen ID number nor a valid credit code.
 func (s *Service) Wallet(ctx context.Context, holder string, offset, limit int) (*huitong.CertList, error) {

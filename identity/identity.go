@@ -252,7 +252,12 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 // PurgeSessions removes expired and idle sessions; run it periodically.
 func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
 	now := s.clock.Now()
-	return s.db.PurgeSessions(ctx, now, now.Add(-s.cfg.SessionMax))
+	n, err := s.db.PurgeSessions(ctx, now, now.Add(-s.cfg.SessionMax))
+	if err != nil {
+		return n, err
+	}
+	m, err := s.db.PurgeHolderSessions(ctx, now, now.Add(-s.cfg.SessionIdle))
+	return n + m, err
 }
 
 // caller returns the principal in ctx or EUNAUTHORIZED.

@@ -273,7 +273,69 @@ func TestBrowserCertificates(t *testing.T) {
 		t.Errorf("show link: got %q, want %s/verify/show?code=%s", showURL, base, code)
 	}
 	screenshot(t, bctx, "cert-show")
+
+	// At the window, staff open the company's own sign-in: a one-time
+	// activation code, handed over on paper.
+	do("open the holder's sign-in",
+		chromedp.Navigate(base+"/certs/wallet?holder="+holderID),
+		chromedp.WaitVisible(chromedp.ID("holder-open")),
+		clickNav(chromedp.ID("holder-open")),
+		chromedp.WaitVisible(chromedp.ID("activation-code")),
+	)
+	activation := textOf("#activation-code")
+	if len(activation) != 14 {
+		t.Fatalf("activation code: got %q, want XXXX-XXXX-XXXX", activation)
+	}
+	screenshot(t, bctx, "cert-holder-open")
 	signOut()
+
+	// The company activates its wallet, signs in, sees its licence and
+	// shows it; the holder's session opens no staff page.
+	const holderPassword = "Tuoling-2026!"
+	do("activate",
+		chromedp.Navigate(base+"/my/activate"),
+		chromedp.WaitVisible(chromedp.ID("activation-code")),
+		chromedp.SendKeys(chromedp.ID("holder-id"), holderID),
+		chromedp.SendKeys(chromedp.ID("activation-code"), activation),
+		chromedp.SendKeys(chromedp.ID("new-password"), holderPassword),
+		chromedp.SendKeys(chromedp.ID("new-password2"), holderPassword),
+		clickNav(chromedp.ID("activate")),
+		chromedp.WaitVisible(chromedp.ID("activated")),
+	)
+	do("holder sign-in",
+		chromedp.SendKeys(chromedp.ID("holder-id"), holderID),
+		chromedp.SendKeys(chromedp.ID("holder-password"), holderPassword),
+		clickNav(chromedp.ID("holder-login")),
+		chromedp.WaitVisible(chromedp.ID("my-wallet")),
+	)
+	if got := textOf("#my-wallet tbody"); !strings.Contains(got, "营业执照") || !strings.Contains(got, "甘肃省市场监督管理局") {
+		t.Errorf("holder's wallet: got %q, want the licence from 甘肃省市场监督管理局", got)
+	}
+	if got := textOf("#holder-name"); got != holderName {
+		t.Errorf("holder bar: got %q, want %s", got, holderName)
+	}
+	screenshot(t, bctx, "cert-my-wallet")
+	do("holder's 亮证", clickNav(chromedp.CSS("#my-wallet .show-button")), chromedp.WaitVisible(chromedp.ID("show-qr")))
+	holderCode := textOf("#show-code")
+	if len(holderCode) != 6 || holderCode == code {
+		t.Fatalf("holder's show code: got %q, want six new digits", holderCode)
+	}
+	do("holder opens a staff page", chromedp.Navigate(base+"/certs/wallet"), chromedp.WaitVisible(chromedp.ID("username")))
+	do("holder's code verified",
+		chromedp.Navigate(base+"/verify/show?code="+holderCode),
+		chromedp.WaitVisible(chromedp.ID("show-code-input")),
+		clickNav(chromedp.ID("show-verify")),
+		chromedp.WaitVisible(chromedp.ID("verdict")),
+	)
+	if got := textOf("#verdict-title"); got != "✔ 证照有效" {
+		t.Errorf("holder's show code: got %q, want ✔ 证照有效", got)
+	}
+	do("holder signs out",
+		chromedp.Navigate(base+"/my"),
+		chromedp.WaitVisible(chromedp.ID("holder-logout")),
+		clickNav(chromedp.ID("holder-logout")),
+		chromedp.WaitVisible(chromedp.ID("holder-login")),
+	)
 
 	// The verifier follows the QR code's link: once valid, then used.
 	verifyCode := func(step string) {

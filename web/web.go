@@ -111,6 +111,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerCatalog(mux)
 	s.registerAdmin(mux)
 	s.registerCerts(mux)
+	s.registerHolder(mux)
 	s.registerExchange(mux)
 	s.registerGovernance(mux)
 	for path := range construction {
