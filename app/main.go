@@ -263,6 +263,9 @@ func (m *Main) loadDemo(ctx context.Context) error {
 		return fmt.Errorf("demo certificates: %w", err)
 	} else {
 		m.Log.Info("demo certificates loaded", "types", cs.Types, "seals", cs.Seals, "certificates", cs.Certificates, "catalog", cs.Catalog)
+		for _, h := range cs.Holders { // made-up demo people and companies
+			m.Log.Info("demo holder sign-in at /my/login (password in the README)", "holder", h.HolderID, "name", h.Name)
+		}
 	}
 	if ds, err := demo.LoadData(ctx, m.Identity, m.Catalog, m.Ingest, demo.DataOptions{Resources: m.Config.DemoResources, Getenv: os.Getenv}); err != nil {
 		return fmt.Errorf("demo data: %w", err)

@@ -23,7 +23,19 @@ type CertSummary struct {
 	People       int
 	Companies    int
 	Catalog      string // code of the 电子证照库 catalog entry
+	// Holders are a person and a company whose own wallets (/my) are
+	// open, each with the password HolderPassword.
+	Holders []DemoHolder
 }
+
+// DemoHolder is a holder whose own sign-in the demo opened.
+type DemoHolder struct {
+	HolderID, Name string
+}
+
+// HolderPassword is the password of the demo holders' own sign-ins (the
+// holder password policy applies, so it is not Password).
+const HolderPassword = "Demo-holder-2026"
 
 // Defining bodies of the demo's certificate types: national ministries,
 // with credit codes made for the demo (division 100000, central).
@@ -93,6 +105,10 @@ type certLoader struct {
 	staff  map[string]context.Context // department code -> its staff acting
 	admins map[string]context.Context
 	sum    CertSummary
+	// a person and a company with certificates of two departments each, for
+	// the demo holders
+	firstPerson                        demoPerson
+	firstCompanyCode, firstCompanyName string
 }
 
 // LoadCerts fills the certificate library of a freshly loaded demo: six
@@ -159,6 +175,18 @@ func LoadCerts(ctx context.Context, ids *identity.Service, cat *catalog.Service,
 	}
 	if err := l.issueAll(types); err != nil {
 		return nil, err
+	}
+	// A person and a company open their own wallets, as at a window.
+	window := l.staff[l.byName("甘肃省市场监督管理局").Code]
+	for _, h := range []DemoHolder{{l.firstPerson.id, l.firstPerson.name}, {l.firstCompanyCode, l.firstCompanyName}} {
+		a, err := ids.OpenHolderAccount(window, h.HolderID, h.Name)
+		if err != nil {
+			return nil, fmt.Errorf("demo: holder account: %w", err)
+		}
+		if err := ids.ActivateHolder(ctx, h.HolderID, a.Code, HolderPassword); err != nil {
+			return nil, fmt.Errorf("demo: holder account: %w", err)
+		}
+		l.sum.Holders = append(l.sum.Holders, h)
 	}
 	code, err := registerLibrary(ctx, cat, sum, staffOf, byUser)
 	if err != nil {
@@ -318,6 +346,7 @@ func (l *certLoader) issueAll(types map[string]*huitong.CertType) error {
 	people := l.people(1600)
 	companies := l.companies(700, people)
 	l.sum.People, l.sum.Companies = len(people), len(companies)
+	l.firstPerson, l.firstCompanyCode, l.firstCompanyName = people[0], companies[260].code, companies[260].name // a licence and a construction permit
 
 	licence := types["营业执照"]
 	b := batch{}

@@ -67,5 +67,27 @@ func TestLoadCerts(t *testing.T) {
 		if all.Total != 5 || sup.Total != 1 {
 			t.Errorf("got %d revoked and %d superseded, want 5 and 1", all.Total, sup.Total)
 		}
+		// The demo holders sign in to their own wallets, which hold their
+		// certificates from more than one department.
+		if len(cs.Holders) != 2 {
+			t.Fatalf("got holders %v, want a person and a company", cs.Holders)
+		}
+		for _, h := range cs.Holders {
+			_, p, err := ids.HolderLogin(ctx, h.HolderID, demo.HolderPassword)
+			if err != nil {
+				t.Fatalf("holder %s: %v", h.Name, err)
+			}
+			mine, err := certs.MyWallet(huitong.WithPrincipal(ctx, p), 0, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			issuers := map[string]bool{}
+			for _, c := range mine.Items {
+				issuers[c.Issuer] = true
+			}
+			if mine.Total < 2 || len(issuers) < 2 || p.HolderName != h.Name {
+				t.Errorf("holder %s: %d certificates from %d departments, want two or more from two or more", h.Name, mine.Total, len(issuers))
+			}
+		}
 	})
 }

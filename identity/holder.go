@@ -146,12 +146,14 @@ func (s *Service) ActivateHolder(ctx context.Context, holderID, code, password s
 		return err
 	}
 	err = s.db.Update(ctx, func(tx *store.Tx) error {
-		if err := tx.ActivateHolder(ctx, a.ID, hash, now); err != nil {
+		if err := tx.ActivateHolder(ctx, a.ID, a.ActivationHash, hash, now); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, &huitong.AuditEntry{Actor: holderActor(a.ID), Action: "holder.activate", Object: holderActor(a.ID)})
 	})
-	if err != nil {
+	if huitong.ErrorCode(err) == huitong.ECONFLICT {
+		return errHolderCode // used at the same moment by another request
+	} else if err != nil {
 		return fmt.Errorf("identity: activate holder: %w", err)
 	}
 	return nil
@@ -170,7 +172,9 @@ func (s *Service) holderAccount(ctx context.Context, key, action string) (*store
 		refusal = errHolderCode
 	}
 	if huitong.ErrorCode(err) == huitong.ENOTFOUND {
-		CheckPassword(dummyHash, key) // the same work as for a real account
+		if action == "holder.login" {
+			CheckPassword(dummyHash, key) // the work of a real account's wrong password
+		}
 		if err := s.db.Audit(ctx, &huitong.AuditEntry{Actor: "anonymous", Action: action, Object: "(unknown holder)", Result: "denied"}); err != nil {
 			return nil, err
 		}

@@ -78,11 +78,19 @@ func (tx *Tx) OpenHolderActivation(ctx context.Context, a *HolderAccount) error 
 }
 
 // ActivateHolder sets the password, closes the activation code, clears the
-// failures and ends the account's sessions.
-func (tx *Tx) ActivateHolder(ctx context.Context, id int64, passwordHash string, at time.Time) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE holder_accounts SET password_hash = ?, activation_hash = '', activation_expires = NULL,
-		failures = 0, locked_until = NULL, activated_at = ? WHERE id = ?`, passwordHash, at, id); err != nil {
+// failures and ends the account's sessions, provided the account's code
+// is still codeHash: of two activations with one code, one wins and the
+// other gets ECONFLICT.
+func (tx *Tx) ActivateHolder(ctx context.Context, id int64, codeHash, passwordHash string, at time.Time) error {
+	res, err := tx.ExecContext(ctx, `UPDATE holder_accounts SET password_hash = ?, activation_hash = '', activation_expires = NULL,
+		failures = 0, locked_until = NULL, activated_at = ? WHERE id = ? AND activation_hash = ? AND activation_hash <> ''`, passwordHash, at, id, codeHash)
+	if err != nil {
 		return fmt.Errorf("store: activate holder: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store: activate holder: %w", err)
+	} else if n == 0 {
+		return huitong.Errorf(huitong.ECONFLICT, "激活码已被使用")
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM holder_sessions WHERE account_id = ?`, id); err != nil {
 		return fmt.Errorf("store: activate holder: %w", err)
