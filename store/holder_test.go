@@ -48,7 +48,10 @@ func TestHolderAccounts(t *testing.T) {
 		}
 		fail := func(at time.Time) int {
 			var n int
-			if err := db.Update(ctx, func(tx *store.Tx) (err error) { n, err = tx.HolderFailed(ctx, a.ID, at, 3, at.Add(time.Minute)); return err }); err != nil {
+			if err := db.Update(ctx, func(tx *store.Tx) (err error) {
+				n, err = tx.HolderFailed(ctx, a.ID, at, 3, at.Add(time.Minute))
+				return err
+			}); err != nil {
 				t.Fatal(err)
 			}
 			return n
