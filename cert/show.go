@@ -50,7 +50,7 @@ func (s *Service) CreateShowCode(ctx context.Context, id string) (*ShowCode, err
 		if err != nil {
 			return err
 		}
-		if !isGovStaff(p) && c.HolderID != p.Holder {
+		if !mayAct(p, c) {
 			return huitong.Errorf(huitong.ENOTFOUND, "证照不存在: %s", id)
 		}
 		if st := c.StatusAt(now); st != huitong.CertValid {

@@ -38,6 +38,13 @@ func mask(c *huitong.Certificate) {
 	c.HolderName, c.HolderID = gbcode.MaskName(c.HolderName), gbcode.MaskCitizenID(c.HolderID)
 }
 
+// mayAct reports whether p acts on c as the government or as c's own
+// holder signed in to its wallet. Callers answer a holder's "no" as not
+// found: another holder's certificate is as if it did not exist.
+func mayAct(p *huitong.Principal, c *huitong.Certificate) bool {
+	return isGovStaff(p) || (p.Holder != "" && c.HolderID == p.Holder)
+}
+
 // canSeeHolder reports whether p sees a certificate's holder unmasked: the
 // issuer's staff and operators.
 func canSeeHolder(p *huitong.Principal, c *huitong.Certificate) bool {
@@ -89,9 +96,7 @@ func (s *Service) readable(ctx context.Context, id, action string) (*huitong.Cer
 	if err != nil {
 		return nil, err
 	}
-	if !isGovStaff(p) && c.HolderID != p.Holder {
-		// A holder reads its own certificates only; another's is as if
-		// it did not exist.
+	if !mayAct(p, c) {
 		return nil, huitong.Errorf(huitong.ENOTFOUND, "证照不存在: %s", id)
 	}
 	if c, err = s.hydrate(c); err != nil {
@@ -192,7 +197,7 @@ func (s *Service) Mine(ctx context.Context, id string) (*huitong.Certificate, er
 	if err != nil {
 		return nil, err
 	}
-	if c.HolderID != p.Holder {
+	if !mayAct(p, c) {
 		return nil, huitong.Errorf(huitong.ENOTFOUND, "证照不存在: %s", id)
 	}
 	return s.hydrate(c)

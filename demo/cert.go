@@ -105,10 +105,9 @@ type certLoader struct {
 	staff  map[string]context.Context // department code -> its staff acting
 	admins map[string]context.Context
 	sum    CertSummary
-	// a person and a company with certificates of two departments each, for
-	// the demo holders
-	firstPerson                        demoPerson
-	firstCompanyCode, firstCompanyName string
+	// a person and a company with certificates of two departments each,
+	// whose own wallets the demo opens
+	holders []DemoHolder
 }
 
 // LoadCerts fills the certificate library of a freshly loaded demo: six
@@ -178,7 +177,7 @@ func LoadCerts(ctx context.Context, ids *identity.Service, cat *catalog.Service,
 	}
 	// A person and a company open their own wallets, as at a window.
 	window := l.staff[l.byName("甘肃省市场监督管理局").Code]
-	for _, h := range []DemoHolder{{l.firstPerson.id, l.firstPerson.name}, {l.firstCompanyCode, l.firstCompanyName}} {
+	for _, h := range l.holders {
 		a, err := ids.OpenHolderAccount(window, h.HolderID, h.Name)
 		if err != nil {
 			return nil, fmt.Errorf("demo: holder account: %w", err)
@@ -346,7 +345,9 @@ func (l *certLoader) issueAll(types map[string]*huitong.CertType) error {
 	people := l.people(1600)
 	companies := l.companies(700, people)
 	l.sum.People, l.sum.Companies = len(people), len(companies)
-	l.firstPerson, l.firstCompanyCode, l.firstCompanyName = people[0], companies[260].code, companies[260].name // a licence and a construction permit
+	// people[0]: a social security card and a property title; companies[260]:
+	// a licence and a construction permit.
+	l.holders = []DemoHolder{{people[0].id, people[0].name}, {companies[260].code, companies[260].name}}
 
 	licence := types["营业执照"]
 	b := batch{}

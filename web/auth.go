@@ -40,13 +40,20 @@ func safeNext(next string) string {
 // loginToken returns the double-submit token of the sign-in form, setting
 // the cookie when the browser has none.
 func (s *Server) loginToken(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(loginCSRF); err == nil && len(c.Value) == 43 {
+	return s.doubleSubmit(w, r, loginCSRF, "/login")
+}
+
+// doubleSubmit returns the token a form without a session carries, from
+// the cookie name (limited to path), setting the cookie when the browser
+// has none.
+func (s *Server) doubleSubmit(w http.ResponseWriter, r *http.Request, name, path string) string {
+	if c, err := r.Cookie(name); err == nil && len(c.Value) == 43 {
 		return c.Value
 	}
 	b := make([]byte, 32)
 	rand.Read(b)
 	tok := base64.RawURLEncoding.EncodeToString(b)
-	s.setCookie(w, loginCSRF, tok, "/login", time.Time{})
+	s.setCookie(w, name, tok, path, time.Time{})
 	return tok
 }
 

@@ -214,7 +214,13 @@ func (s *Server) certPage(w http.ResponseWriter, r *http.Request, rq *request) e
 }
 
 // certPDF sends the certificate as a PDF (audited by the library).
-func (s *Server) certPDF(w http.ResponseWriter, r *http.Request, rq *request) error {
+func (s *Server) certPDF(w http.ResponseWriter, r *http.Request, _ *request) error {
+	return s.sendPDF(w, r)
+}
+
+// sendPDF sends the PDF of the certificate {id} the caller in r's context
+// may read: staff's or a holder's own.
+func (s *Server) sendPDF(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	pdf, err := s.Certs.PDF(r.Context(), id)
 	if err != nil {
@@ -318,10 +324,14 @@ func (s *Server) showCodeCreate(w http.ResponseWriter, r *http.Request, rq *requ
 	if err != nil {
 		return err
 	}
-	d := &showData{SC: sc, C: c, Back: back, Expires: sc.ExpiresAt.In(cst).Format("2006-01-02 15:04:05"),
+	return s.render(w, r, http.StatusOK, "certs_show", s.newView(r, rq, "亮证", "cert-wallet", s.newShowData(sc, c, back)))
+}
+
+// newShowData is the page of a new show code, for staff and holders.
+func (s *Server) newShowData(sc *cert.ShowCode, c *huitong.Certificate, back string) *showData {
+	return &showData{SC: sc, C: c, Back: back, Expires: sc.ExpiresAt.In(cst).Format("2006-01-02 15:04:05"),
 		TTL: int(s.Certs.Config().ShowCodeTTL / time.Minute),
 		// NB: template.URL marks the value safe for src; it is our own
 		// base64, never input.
 		QR: template.URL("data:image/png;base64," + sc.QR)}
-	return s.render(w, r, http.StatusOK, "certs_show", s.newView(r, rq, "亮证", "cert-wallet", d))
 }

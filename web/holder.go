@@ -1,10 +1,7 @@
 package web
 
 import (
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
-	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -59,24 +56,20 @@ type holderView struct {
 func (s *Server) holderPage(fn func(w http.ResponseWriter, r *http.Request, hq *holderRequest) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setPageHeaders(w)
-		var hq *holderRequest
-		c, err := r.Cookie(holderCookie)
-		if err == nil && c.Value != "" {
-			var p *huitong.Principal
-			var csrf string
-			if p, csrf, err = s.Identity.HolderSession(r.Context(), c.Value); err == nil {
-				hq = &holderRequest{p: p, csrf: csrf}
-			}
+		token := ""
+		if c, err := r.Cookie(holderCookie); err == nil {
+			token = c.Value
 		}
-		if hq == nil {
-			if err != nil && huitong.ErrorCode(err) != huitong.EUNAUTHORIZED && err != http.ErrNoCookie {
-				s.fail(w, r, nil, err)
-				return
-			}
+		p, csrf, err := s.Identity.HolderSession(r.Context(), token) // EUNAUTHORIZED for none
+		if huitong.ErrorCode(err) == huitong.EUNAUTHORIZED {
 			s.clearCookie(w, holderCookie, holderPath)
 			http.Redirect(w, r, "/my/login", http.StatusSeeOther)
 			return
+		} else if err != nil {
+			s.fail(w, r, nil, err)
+			return
 		}
+		hq := &holderRequest{p: p, csrf: csrf}
 		if r.Method == http.MethodPost {
 			if err := s.checkPost(w, r, hq.csrf); err != nil {
 				s.fail(w, r, nil, err)
@@ -100,14 +93,7 @@ func (s *Server) renderHolder(w http.ResponseWriter, r *http.Request, status int
 // holderToken returns the double-submit token of the holder's sign-in and
 // activation forms, setting its cookie when the browser has none.
 func (s *Server) holderToken(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(holderCSRF); err == nil && len(c.Value) == 43 {
-		return c.Value
-	}
-	b := make([]byte, 32)
-	rand.Read(b)
-	tok := base64.RawURLEncoding.EncodeToString(b)
-	s.setCookie(w, holderCSRF, tok, holderPath, time.Time{})
-	return tok
+	return s.doubleSubmit(w, r, holderCSRF, holderPath)
 }
 
 // holderForm parses a sign-in or activation form and checks its
@@ -236,22 +222,11 @@ func (s *Server) holderShow(w http.ResponseWriter, r *http.Request, hq *holderRe
 	if err != nil {
 		return err
 	}
-	d := &showData{SC: sc, C: c, Back: "/my", Expires: sc.ExpiresAt.In(cst).Format("2006-01-02 15:04:05"),
-		TTL: int(s.Certs.Config().ShowCodeTTL / time.Minute),
-		QR:  template.URL("data:image/png;base64," + sc.QR)} // our own base64, never input
-	return s.renderHolder(w, r, http.StatusOK, "my_show", "亮证", &holderView{Holder: hq.p, CSRF: hq.csrf, Data: d})
+	return s.renderHolder(w, r, http.StatusOK, "my_show", "亮证", &holderView{Holder: hq.p, CSRF: hq.csrf, Data: s.newShowData(sc, c, "/my")})
 }
 
 func (s *Server) holderPDF(w http.ResponseWriter, r *http.Request, _ *holderRequest) error {
-	id := r.PathValue("id")
-	pdf, err := s.Certs.PDF(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+url.PathEscape(id)+`.pdf"`)
-	_, err = w.Write(pdf)
-	return err
+	return s.sendPDF(w, r)
 }
 
 // holderOpenData is the page that shows a new activation code once.
