@@ -89,17 +89,8 @@ func (s *Service) readable(ctx context.Context, id, action string) (*huitong.Cer
 	if !isGovStaff(p) && p.Holder == "" {
 		return nil, huitong.Errorf(huitong.EFORBIDDEN, "无权导出证照")
 	}
-	if _, err := parseID(id); err != nil {
-		return nil, err
-	}
-	c, err := s.db.FindCertificate(ctx, id)
+	c, err := s.actOn(ctx, p, id)
 	if err != nil {
-		return nil, err
-	}
-	if !mayAct(p, c) {
-		return nil, huitong.Errorf(huitong.ENOTFOUND, "证照不存在: %s", id)
-	}
-	if c, err = s.hydrate(c); err != nil {
 		return nil, err
 	}
 	if err := s.db.Audit(ctx, &huitong.AuditEntry{Actor: p.Actor(), Department: p.Department, Action: action, Object: id,
@@ -190,6 +181,13 @@ func (s *Service) Mine(ctx context.Context, id string) (*huitong.Certificate, er
 	if p.Holder == "" {
 		return nil, huitong.Errorf(huitong.EFORBIDDEN, "只有持证人本人可以查看")
 	}
+	return s.actOn(ctx, p, id)
+}
+
+// actOn loads and hydrates certificate id for p, who must be allowed to
+// act on it (mayAct): ENOTFOUND otherwise, as for one that does not
+// exist; EINVALID for a malformed identifier.
+func (s *Service) actOn(ctx context.Context, p *huitong.Principal, id string) (*huitong.Certificate, error) {
 	if _, err := parseID(id); err != nil {
 		return nil, err
 	}

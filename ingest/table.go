@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"io"
 	"slices"
@@ -31,8 +32,8 @@ type TableOptions struct {
 	// row: in Excel, the first of the first 20 rows naming one is the
 	// header, and rows above it are skipped as titles.
 	HeaderNames []string
-	MaxSize     int64 // bytes read at most; default Config's
-	MaxRowBytes int   // one CSV row at most; default Config's
+	MaxSize     int64 // bytes read at most; 0: Config's default
+	MaxRowBytes int   // one CSV row at most; 0: Config's default
 }
 
 // OpenTable reads the header of a CSV (format FormatCSV or "") or Excel
@@ -44,7 +45,7 @@ func OpenTable(r io.Reader, format string, opt TableOptions) (*Table, error) {
 	def := DefaultConfig()
 	switch format {
 	case FormatXLSX:
-		limit := cmpSize(opt.MaxSize, def.MaxXLSXSize)
+		limit := cmp.Or(opt.MaxSize, def.MaxXLSXSize)
 		data, err := io.ReadAll(io.LimitReader(r, limit+1))
 		if err != nil {
 			return nil, err
@@ -58,9 +59,9 @@ func OpenTable(r io.Reader, format string, opt TableOptions) (*Table, error) {
 		}
 		return &Table{src: src, close: src.close}, nil
 	case FormatCSV, "":
-		limit := cmpSize(opt.MaxSize, def.MaxSize)
+		limit := cmp.Or(opt.MaxSize, def.MaxSize)
 		m := newMeter(r, limit)
-		src, err := newCSVSource(bufio.NewReaderSize(m, 64<<10), cmpSize(opt.MaxRowBytes, def.MaxRowBytes))
+		src, err := newCSVSource(bufio.NewReaderSize(m, 64<<10), cmp.Or(opt.MaxRowBytes, def.MaxRowBytes))
 		if err != nil {
 			return nil, tableErr(err, limit)
 		}
@@ -114,13 +115,6 @@ func ExcelDate(s string) (string, bool) {
 		return "", false
 	}
 	return t.Format(time.DateOnly), true
-}
-
-func cmpSize[T int | int64](v, def T) T {
-	if v > 0 {
-		return v
-	}
-	return def
 }
 
 func tooLarge(limit int64) error {
