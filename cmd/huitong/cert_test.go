@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,4 +85,48 @@ func TestCertVerify(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSignStoreFloor runs the benchmark's ceiling on both engines: every
+// row lands once, with a signature that verifies over the payload, and
+// the scratch table is gone afterwards.
+func TestSignStoreFloor(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		key, _ := gm.GenerateKey()
+		payload := []byte(`{"holder":"兰州汇通商贸有限公司"}`)
+		var rows []struct{ id, sig string }
+		probe := func(tx *store.Tx) error {
+			r, err := tx.QueryContext(ctx, `SELECT id, signature FROM bench_cert_floor ORDER BY id`)
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			for r.Next() {
+				var row struct{ id, sig string }
+				if err := r.Scan(&row.id, &row.sig); err != nil {
+					return err
+				}
+				rows = append(rows, row)
+			}
+			return r.Err()
+		}
+		// 1,234 rows: a partial transaction and a partial statement at the end.
+		m, err := signStoreFloorWith(ctx, db, 1234, 2, payload, key, probe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.perSec <= 0 || len(rows) != 1234 {
+			t.Fatalf("rate %v, %d rows", m.perSec, len(rows))
+		}
+		for i, r := range rows {
+			sig, _ := base64.StdEncoding.DecodeString(r.sig)
+			if want := fmt.Sprintf("1.2.156.3005.2.floor.%09d", i); r.id != want || !key.Public().Verify(payload, sig) {
+				t.Fatalf("row %d: %s, signature verifies %v", i, r.id, key.Public().Verify(payload, sig))
+			}
+		}
+		if _, err := db.ExecContext(ctx, `SELECT 1 FROM bench_cert_floor`); err == nil {
+			t.Fatal("scratch table left behind")
+		}
+	})
 }
