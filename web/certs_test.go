@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/xuri/excelize/v2"
@@ -61,7 +62,7 @@ func newCertPlatform(t *testing.T) *certPlatform {
 		t.Fatal(err)
 	}
 	p := &certPlatform{platform: &platform{db: db, ids: identity.New(db, identity.Config{}, nil), cat: catalog.New(db, nil, log)}}
-	p.certs = cert.New(db, keys, cert.Config{PublicURL: "https://hall.example"}, nil, log)
+	p.certs = cert.New(db, keys, cert.Config{PublicURL: "https://hall.example", ShowCodeTTL: 7 * time.Minute}, nil, log)
 	if err := p.cat.Rebuild(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -179,8 +179,9 @@ func (s *Server) holderActivate(w http.ResponseWriter, r *http.Request, _ *reque
 }
 
 type holderWalletData struct {
-	Items []certRow
-	Total int
+	Items   []certRow
+	Total   int
+	ShowTTL int // minutes a show code lives
 }
 
 func (s *Server) holderWallet(w http.ResponseWriter, r *http.Request, hq *holderRequest) error {
@@ -188,7 +189,8 @@ func (s *Server) holderWallet(w http.ResponseWriter, r *http.Request, hq *holder
 	if err != nil {
 		return err
 	}
-	hv := &holderView{Holder: hq.p, CSRF: hq.csrf, Data: &holderWalletData{Items: certRows(list.Items), Total: list.Total}}
+	hv := &holderView{Holder: hq.p, CSRF: hq.csrf, Data: &holderWalletData{Items: certRows(list.Items), Total: list.Total,
+		ShowTTL: int(s.Certs.Config().ShowCodeTTL / time.Minute)}}
 	if f := s.takeFlash(w, r); f != nil && f.Error {
 		hv.Error = f.Message
 	}

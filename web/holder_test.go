@@ -74,6 +74,9 @@ func TestHolderPages(t *testing.T) {
 	if wallet.status != http.StatusOK || wallet.doc.Find("#my-wallet tbody tr").Length() != 1 {
 		t.Fatalf("own wallet: got %d with %d rows", wallet.status, wallet.doc.Find("#my-wallet tbody tr").Length())
 	}
+	if !strings.Contains(wallet.doc.Find("main").Text(), "7 分钟内有效") {
+		t.Errorf("own wallet: the show-code lifetime is not the configured 7 minutes")
+	}
 	csrf, _ := wallet.doc.Find(`form[action="/my/logout"] input[name=csrf]`).Attr("value")
 	if res := h.get("/certs/wallet"); res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/login") {
 		t.Errorf("holder on a staff page: got %d %s, want to /login", res.status, res.header.Get("Location"))
