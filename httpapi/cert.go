@@ -180,27 +180,8 @@ func (s *Server) registerCerts(mux *http.ServeMux) {
 		}
 		return writeJSON(w, http.StatusOK, v)
 	}))
-	s.handle(mux, "GET /api/v1/certificates/{id}/export", s.authed(func(w http.ResponseWriter, r *http.Request) error {
-		e, err := c.Export(r.Context(), r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		if r.URL.Query().Has("download") {
-			w.Header().Set("Content-Disposition", `attachment; filename="`+e.ID+`.json"`)
-		}
-		return writeJSON(w, http.StatusOK, e)
-	}))
-	s.handle(mux, "GET /api/v1/certificates/{id}/pdf", s.authed(func(w http.ResponseWriter, r *http.Request) error {
-		pdf, err := c.PDF(r.Context(), r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", "application/pdf")
-		w.Header().Set("Content-Disposition", `inline; filename="`+r.PathValue("id")+`.pdf"`)
-		w.Header().Set("Cache-Control", "no-store")
-		_, err = w.Write(pdf)
-		return err
-	}))
+	s.handle(mux, "GET /api/v1/certificates/{id}/export", s.authed(s.exportCert))
+	s.handle(mux, "GET /api/v1/certificates/{id}/pdf", s.authed(s.certPDF))
 	s.handle(mux, "POST /api/v1/certificates/{id}/revoke", s.authed(func(w http.ResponseWriter, r *http.Request) error {
 		var in struct {
 			Reason string `json:"reason"`
@@ -225,13 +206,7 @@ func (s *Server) registerCerts(mux *http.ServeMux) {
 		}
 		return writeJSON(w, http.StatusCreated, out)
 	}))
-	s.handle(mux, "POST /api/v1/certificates/{id}/show", s.authed(func(w http.ResponseWriter, r *http.Request) error {
-		sc, err := c.CreateShowCode(r.Context(), r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusCreated, sc)
-	}))
+	s.handle(mux, "POST /api/v1/certificates/{id}/show", s.authed(s.showCert))
 	s.handle(mux, "POST /api/v1/show-codes/verify", s.public(func(w http.ResponseWriter, r *http.Request) error {
 		var in struct {
 			Code string `json:"code"`
@@ -260,6 +235,41 @@ func (s *Server) registerCerts(mux *http.ServeMux) {
 		}
 		return writeJSON(w, http.StatusOK, certList(list, huitong.CertFilter{Offset: offset, Limit: limit}))
 	}))
+}
+
+// exportCert answers the signed export of certificate {id}; ?download
+// makes it an attachment.
+func (s *Server) exportCert(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.Certs.Export(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Has("download") {
+		w.Header().Set("Content-Disposition", `attachment; filename="`+e.ID+`.json"`)
+	}
+	return writeJSON(w, http.StatusOK, e)
+}
+
+// certPDF answers the PDF rendering of certificate {id}, never cached.
+func (s *Server) certPDF(w http.ResponseWriter, r *http.Request) error {
+	pdf, err := s.Certs.PDF(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `inline; filename="`+r.PathValue("id")+`.pdf"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = w.Write(pdf)
+	return err
+}
+
+// showCert makes a show code (亮证码) for certificate {id}: 201.
+func (s *Server) showCert(w http.ResponseWriter, r *http.Request) error {
+	sc, err := s.Certs.CreateShowCode(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, sc)
 }
 
 // certItem is one certificate in a list: the contract's id, type, holder

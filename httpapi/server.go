@@ -58,6 +58,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerCatalogIO(mux)
 	s.registerAudit(mux)
 	s.registerCerts(mux)
+	s.registerHolder(mux)
 	s.registerExchange(mux)
 	s.registerIngest(mux)
 	s.handle(mux, "GET /api/v1/openapi.json", s.public(s.openAPI))
