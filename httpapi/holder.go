@@ -110,21 +110,14 @@ func (s *Server) registerHolder(mux *http.ServeMux) {
 // /api/v1/holder/token (Authorization: Bearer <token>). Denied by default:
 // no token, a staff token or an API key, and the handler does not run.
 func (s *Server) holderAuthed(fn handlerFunc) http.Handler {
-	return s.public(func(w http.ResponseWriter, r *http.Request) error {
+	return s.signedIn(func(r *http.Request) (*huitong.Principal, error) {
 		token, err := bearer(r)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		p, _, err := s.Identity.HolderSession(r.Context(), token)
-		if err != nil {
-			return err
-		}
-		ctx := huitong.WithPrincipal(r.Context(), p)
-		if rid := RequestID(r.Context()); rid != "" {
-			setLogAttr(ctx, "actor", p.Actor())
-		}
-		return fn(w, r.WithContext(ctx))
-	})
+		return p, err
+	}, fn)
 }
 
 // bearer returns the token of an "Authorization: Bearer" header.

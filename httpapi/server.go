@@ -90,9 +90,13 @@ func (s *Server) public(fn handlerFunc) http.Handler {
 // authed wraps a handler that needs a principal: a bearer token from
 // POST /auth/token, or an API key (Authorization: Bearer htk_... or
 // X-API-Key). Denied by default: no credentials, no handler.
-func (s *Server) authed(fn handlerFunc) http.Handler {
+func (s *Server) authed(fn handlerFunc) http.Handler { return s.signedIn(s.principal, fn) }
+
+// signedIn wraps a handler that runs as the principal resolve finds for
+// the request; resolve's error is the answer otherwise.
+func (s *Server) signedIn(resolve func(*http.Request) (*huitong.Principal, error), fn handlerFunc) http.Handler {
 	return s.public(func(w http.ResponseWriter, r *http.Request) error {
-		p, err := s.principal(r)
+		p, err := resolve(r)
 		if err != nil {
 			return err
 		}
