@@ -183,8 +183,8 @@ func benchCert(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // signStoreFloor signs payload count times on workers goroutines and
-// stores each signature with its payload under a fresh, ascending identifier in a
-// scratch table of three columns, in transactions and statements of the
+// stores each signature with its payload under a fresh, ascending
+// identifier in a scratch table of three columns, in transactions and statements of the
 // platform's sizes (1,000 rows, 200 a statement): no validation, no
 // canonical JSON, no serial, no audit. It is the least work a certificate
 // stored in this database can cost, so its rate bounds the batch issue's.
@@ -251,6 +251,10 @@ func signStoreFloorWith(ctx context.Context, db *store.DB, count, workers int, p
 			return nil
 		})
 		if err != nil {
+			go func() {
+				for range out { // let the signers finish
+				}
+			}()
 			return measured{}, fmt.Errorf("floor insert: %w", err)
 		}
 		stored += n
