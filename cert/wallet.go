@@ -201,6 +201,21 @@ func (s *Service) actOn(ctx context.Context, p *huitong.Principal, id string) (*
 	return s.hydrate(c)
 }
 
+// HolderName returns the holder's name as its newest certificate gives
+// it: the name staff open the holder's own account under (identity's
+// OpenHolderAccount). Callers as for Wallet, and audited as its opening;
+// ECONFLICT when the library holds no certificate of the holder.
+func (s *Service) HolderName(ctx context.Context, holder string) (string, error) {
+	list, err := s.Wallet(ctx, holder, 0, 1)
+	if err != nil {
+		return "", err
+	}
+	if len(list.Items) == 0 {
+		return "", huitong.Errorf(huitong.ECONFLICT, "该持证主体在证照库中没有证照，无需开通证照夹")
+	}
+	return list.Items[0].HolderName, nil
+}
+
 // Wallet lists every certificate of a holder (citizen ID or credit code),
 // from every department, newest first, for government staff at a service
 // window and operators (holders open their own with MyWallet); every

@@ -24,14 +24,11 @@ func (s *Server) registerHolder(mux *http.ServeMux) {
 		if err := s.decode(w, r, &in); err != nil {
 			return err
 		}
-		list, err := s.Certs.Wallet(r.Context(), in.Holder, 0, 1)
+		name, err := s.Certs.HolderName(r.Context(), in.Holder)
 		if err != nil {
 			return err
 		}
-		if len(list.Items) == 0 {
-			return huitong.Errorf(huitong.ECONFLICT, "该持证主体在证照库中没有证照，无需开通证照夹")
-		}
-		a, err := s.Identity.OpenHolderAccount(r.Context(), in.Holder, list.Items[0].HolderName)
+		a, err := s.Identity.OpenHolderAccount(r.Context(), in.Holder, name)
 		if err != nil {
 			return err
 		}

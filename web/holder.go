@@ -245,18 +245,19 @@ func (s *Server) holderOpen(w http.ResponseWriter, r *http.Request, rq *request)
 	ctx := r.Context()
 	holder := strings.TrimSpace(r.PostFormValue("holder"))
 	back := "/certs/wallet?holder=" + url.QueryEscape(holder)
-	list, err := s.Certs.Wallet(ctx, holder, 0, 1)
-	if code := huitong.ErrorCode(err); code == huitong.EINVALID {
+	name, err := s.Certs.HolderName(ctx, holder)
+	switch huitong.ErrorCode(err) {
+	case "":
+	case huitong.EINVALID:
 		s.redirect(w, r, "/certs/wallet", true, humanMessage(err))
 		return nil
-	} else if err != nil {
+	case huitong.ECONFLICT: // no certificate of the holder
+		s.redirect(w, r, back, true, humanMessage(err))
+		return nil
+	default:
 		return err
 	}
-	if len(list.Items) == 0 {
-		s.redirect(w, r, back, true, "该持证主体在证照库中没有证照，无需开通证照夹")
-		return nil
-	}
-	a, err := s.Identity.OpenHolderAccount(ctx, holder, list.Items[0].HolderName)
+	a, err := s.Identity.OpenHolderAccount(ctx, holder, name)
 	if err != nil {
 		return err
 	}
